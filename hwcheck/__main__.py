@@ -1,0 +1,3 @@
+from hwcheck.cli import main
+
+main()

@@ -1,0 +1,127 @@
+"""The Python API behind the CLI: one function per command, defaults here.
+
+>>> p = load_problem_text("{kind: init_bounds, given: {scheme: he_normal, n_in: 50, n_out: 10}}")
+>>> solve(p).answers["std"]
+1/5
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Iterable
+
+from hwcheck import kinds, render
+from hwcheck.errors import HwcheckError, SpecError
+from hwcheck.model import Problem, Solution
+from hwcheck.spec import load_problem, problem_from_mapping, read_yaml, spec_files
+
+__all__ = ["load_problem", "load_problem_text", "solve", "render_solution", "solve_file",
+           "write_keys", "validate", "list_kinds", "write_atomic"]
+
+
+def load_problem_text(text: str, *, file: str = "<text>", default_id: str = "problem") -> Problem:
+    """Read a spec from YAML text (handy in tests and notebooks)."""
+    return problem_from_mapping(read_yaml(text, file), file=file, default_id=default_id)
+
+
+def solve(problem: Problem) -> Solution:
+    """Solve a checked problem exactly."""
+    return kinds.get(problem.kind).solve(problem.given)
+
+
+def render_solution(problem: Problem, solution: Solution | None = None, *, format: str = "md",
+                    lang: str = "en") -> str:
+    """The worked solution as Markdown (``md``), LaTeX (``tex``) or the JSON answer key (``json``)."""
+    if format not in render.FORMATS:
+        raise HwcheckError(f"unknown format {format!r}; expected one of {', '.join(render.FORMATS)}")
+    solution = solve(problem) if solution is None else solution
+    if format == "json":
+        return json.dumps(render.answer_key(problem, solution, lang), indent=2, ensure_ascii=False) + "\n"
+    return render.document(problem, solution, format, lang)
+
+
+def solve_file(path: str | Path, *, format: str = "md", lang: str = "en") -> str:
+    """``hwcheck solve``: read, check, solve and render one spec."""
+    return render_solution(load_problem(path), format=format, lang=lang)
+
+
+def validate(paths: Iterable[str | Path]) -> tuple[list[Problem], list[SpecError]]:
+    """Check every spec under ``paths``; return the good problems and the errors."""
+    problems, errors = [], []
+    files = spec_files(paths)
+    for f in files:
+        try:
+            problems.append(load_problem(f))
+        except SpecError as exc:
+            errors.append(exc)
+    seen: dict[str, str] = {}
+    for p in problems:
+        if p.id in seen:
+            errors.append(SpecError(p.path, "id", "an id unique in the set", f"{p.id!r}, also used by {seen[p.id]}"))
+        seen.setdefault(p.id, p.path)
+    if not files:
+        errors.append(SpecError(", ".join(map(str, paths)) or ".", "", "problem specs (*.yaml)", "none"))
+    return problems, errors
+
+
+def write_keys(paths: Iterable[str | Path], *, out: str | Path = "solutions", lang: str = "en") -> list[Path]:
+    """``hwcheck key``: solve every spec; write ``<id>.md``, ``<id>.json`` and ``KEY.md``.
+
+    Every spec is checked and solved before anything is written, so a bad spec
+    leaves the output folder as it was.
+    """
+    problems, errors = validate(paths)
+    if errors:
+        raise KeySetError(errors)
+    out = Path(out)
+    documents: dict[Path, str] = {}
+    entries = []
+    for problem in problems:
+        solution = solve(problem)
+        documents[out / f"{problem.id}.md"] = render.document(problem, solution, "md", lang)
+        documents[out / f"{problem.id}.json"] = render_solution(problem, solution, format="json", lang=lang)
+        entries.append({"problem": problem, "answers": render.answer_views(problem, solution, lang)})
+    documents[out / "KEY.md"] = render.key_document(entries, lang)
+    out.mkdir(parents=True, exist_ok=True)
+    for path, text in documents.items():
+        write_atomic(path, text)
+    return list(documents)
+
+
+class KeySetError(HwcheckError):
+    """Several specs of a set are invalid; each error is one line."""
+
+    def __init__(self, errors: list[SpecError]):
+        self.errors = errors
+        super().__init__("\n".join(str(e) for e in errors))
+
+
+def list_kinds() -> list[dict]:
+    """Every registered kind with its given keys and parts."""
+    out = []
+    for name in kinds.names():
+        kind = kinds.get(name)
+        out.append({
+            "name": name,
+            "title": kind.title,
+            "given": {k: {"doc": s.describe(), "required": s.required,
+                          "default": None if s.required else s.default} for k, s in kind.given.items()},
+            "parts": {k: {"doc": p.doc, "default": p.default} for k, p in kind.parts.items()},
+        })
+    return out
+
+
+def write_atomic(path: str | Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file, so no reader sees half of it."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise

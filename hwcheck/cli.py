@@ -1,0 +1,134 @@
+"""The ``hwcheck`` command: a thin layer over ``hwcheck.api``.
+
+Each command parses its options, calls one API function and prints or writes
+the result. Errors that users can fix (``HwcheckError``) become one clear line
+and exit status 2; anything else is a bug and shows its traceback only with
+``--debug``. Only click is imported at start-up, so ``hwcheck --help`` is fast.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+FORMATS = ("md", "tex", "json")
+
+
+class Context:
+    debug = False
+
+
+def _run(fn, *args, **kwargs):
+    """Call an API function; turn its typed errors into clean CLI errors."""
+    from hwcheck.errors import HwcheckError
+
+    try:
+        return fn(*args, **kwargs)
+    except HwcheckError as exc:
+        for line in str(exc).splitlines():
+            click.echo(f"error: {line}" if not line.startswith(" ") else line, err=True)
+        sys.exit(2)
+    except Exception as exc:  # a bug in hwcheck: say so plainly
+        if Context.debug:
+            raise
+        click.echo(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback, "
+                   "and please report it)", err=True)
+        sys.exit(1)
+
+
+def _emit(text: str, output: str | None) -> None:
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    from pathlib import Path
+
+    from hwcheck.api import write_atomic
+
+    path = Path(output)
+    if path.parent and not path.parent.exists():
+        path.parent.mkdir(parents=True)
+    write_atomic(path, text)
+    click.echo(f"wrote {path}", err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="hwcheck")
+@click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
+def main(debug: bool) -> None:
+    """Exact worked solutions and grading for deep-learning exercises.
+
+    \b
+      hwcheck solve problems/conv2d-backprop-4x4.yaml   a worked solution
+      hwcheck key problems/ -o solutions/               answer keys for a set
+      hwcheck kinds                                     the problem kinds
+    """
+    Context.debug = debug
+
+
+@main.command()
+@click.argument("spec", type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="md", show_default=True,
+              help="md: worked solution; tex: standalone LaTeX; json: the answer key.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
+@click.option("--lang", default="en", show_default=True, help="Language of the explanation.")
+def solve(spec: str, fmt: str, output: str | None, lang: str) -> None:
+    """Solve one problem spec and explain every step."""
+    from hwcheck import api
+
+    _run(lambda: _emit(api.solve_file(spec, format=fmt, lang=lang), output))
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("-o", "--out", default="solutions", show_default=True, type=click.Path(file_okay=False),
+              help="Folder for <id>.md, <id>.json and KEY.md.")
+@click.option("--lang", default="en", show_default=True, help="Language of the explanation.")
+def key(paths: tuple[str, ...], out: str, lang: str) -> None:
+    """Write answer keys for every spec in PATHS (files or folders)."""
+    from hwcheck import api
+
+    written = _run(api.write_keys, paths, out=out, lang=lang)
+    click.echo(f"wrote {len(written)} files to {out}/ ({len(written) // 2} problems and KEY.md)", err=True)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+def validate(paths: tuple[str, ...]) -> None:
+    """Check problem specs without solving them."""
+    from hwcheck import api
+
+    problems, errors = _run(api.validate, paths)
+    for p in problems:
+        click.echo(f"ok: {p.path} ({p.kind}, parts: {', '.join(p.part_names)})")
+    for e in errors:
+        click.echo(f"error: {e}", err=True)
+    if errors:
+        sys.exit(2)
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def kinds(fmt: str) -> None:
+    """List the problem kinds with their given keys and parts."""
+    from hwcheck import api
+
+    listing = _run(api.list_kinds)
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps(listing, indent=2, ensure_ascii=False))
+        return
+    for k in listing:
+        click.echo(f"{k['name']}: {k['title']}")
+        for name, g in k["given"].items():
+            extra = "" if g["required"] else f" [{g['default']}]"
+            click.echo(f"    given  {name}{extra}: {g['doc']}")
+        for name, p in k["parts"].items():
+            mark = "*" if p["default"] else " "
+            click.echo(f"    part {mark}{name}: {p['doc']}")
+    click.echo("(* = asked when a spec lists no parts)")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

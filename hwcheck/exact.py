@@ -1,0 +1,172 @@
+"""Exact arrays that are fast enough for large inputs.
+
+An ``ExactArray`` holds integer numerators (NumPy int64 while they fit,
+Python ints otherwise) over one common denominator, so a 128x128 convolution
+runs at NumPy speed and stays exact. Entries that are not rational (``sqrt(2)``)
+fall back to a NumPy object array of SymPy numbers.
+
+>>> a = ExactArray.from_sympy([[1, "1/2"], ["1/3", 0]])
+>>> a.den, a.num.tolist()
+(6, [[6, 3], [2, 0]])
+>>> (a @ a).sympy()
+Matrix([
+[7/6, 1/2],
+[1/3, 1/6]])
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from math import lcm
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+# Keep int64 arithmetic when every intermediate stays below this bound.
+_INT64_SAFE = 2**62
+
+
+@dataclass(frozen=True, eq=False)
+class ExactArray:
+    """``num / den`` elementwise; ``den`` is 0 for a symbolic (object) array."""
+
+    num: np.ndarray
+    den: int = 1
+
+    # -- construction ----------------------------------------------------
+    @classmethod
+    def from_sympy(cls, values) -> "ExactArray":
+        """From a SymPy matrix, nested lists of numbers, or a NumPy array."""
+        if isinstance(values, sp.MatrixBase):
+            arr = np.array(values.tolist(), dtype=object)
+        else:
+            arr = np.array(values, dtype=object)
+        flat = [sp.Rational(v) if isinstance(v, str) else sp.sympify(v) for v in arr.ravel()]
+        if all(v.is_Rational for v in flat):
+            den = lcm(*(int(v.q) for v in flat)) if flat else 1
+            nums = [int(v.p) * (den // int(v.q)) for v in flat]
+            return cls(_int_array(nums, arr.shape), den)
+        return cls(np.array(flat, dtype=object).reshape(arr.shape), 0)
+
+    @property
+    def symbolic(self) -> bool:
+        return self.den == 0
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.num.shape
+
+    def _scale_bound(self) -> int:
+        return int(np.abs(self.num).max()) if self.num.size and not self.symbolic else 0
+
+    # -- arithmetic used by the kinds ------------------------------------
+    def __matmul__(self, other: "ExactArray") -> "ExactArray":
+        return combine(np.matmul, self, other, terms=self.shape[-1])
+
+    def map(self, fn) -> "ExactArray":
+        """Apply an index operation (rotation, slicing, padding) to the numerators."""
+        return ExactArray(fn(self.num), self.den)
+
+    # -- conversion ------------------------------------------------------
+    def entry(self, index) -> sp.Expr:
+        value = self.num[index]
+        if self.symbolic:
+            return value
+        return sp.Rational(int(value), self.den)
+
+    def sympy(self) -> sp.ImmutableMatrix:
+        return sp.ImmutableMatrix(self.tolist())
+
+    def tolist(self) -> list:
+        """Nested lists of SymPy numbers."""
+        if self.symbolic:
+            return self.num.tolist()
+        den = self.den
+        return _nest(self.num, lambda v: sp.Rational(int(v), den))
+
+    def floats(self) -> list:
+        """Nested lists of floats, each correctly rounded from the exact value."""
+        if self.symbolic:
+            return _nest(self.num, lambda v: float(sp.N(v, 20)))
+        if self.den == 1:
+            return _nest(self.num, int)
+        den = self.den
+        return _nest(self.num, lambda v: float(Fraction(int(v), den)))
+
+    def strings(self) -> list:
+        """Nested lists of exact values in SymPy syntax."""
+        if self.symbolic:
+            return _nest(self.num, sp.sstr)
+        den = self.den
+        return _nest(self.num, lambda v: str(Fraction(int(v), den)))
+
+    def is_integer(self) -> bool:
+        if self.symbolic:
+            return all(getattr(v, "is_Integer", False) for v in self.num.ravel())
+        return self.den == 1 or not np.any(np.asarray(self.num % self.den, dtype=object) != 0)
+
+
+def _nest(arr: np.ndarray, fn) -> list:
+    if arr.ndim == 0:
+        return fn(arr.item())
+    return [_nest(a, fn) for a in arr]
+
+
+def _int_array(nums: list[int], shape) -> np.ndarray:
+    if all(-_INT64_SAFE < n < _INT64_SAFE for n in nums):
+        return np.array(nums, dtype=np.int64).reshape(shape)
+    out = np.empty(len(nums), dtype=object)
+    out[:] = nums
+    return out.reshape(shape)
+
+
+def combine(op, a: ExactArray, b: ExactArray, terms: int) -> ExactArray:
+    """``op(a, b)`` for a bilinear ``op`` that sums at most ``terms`` products.
+
+    The result's denominator is ``a.den * b.den``. The numerators are computed
+    in int64 when ``terms * max|a| * max|b|`` fits, with Python ints otherwise,
+    and as SymPy objects when either side is symbolic.
+    """
+    if a.symbolic or b.symbolic:
+        return ExactArray(op(as_objects(a), as_objects(b)), 0)
+    bound = max(1, terms) * max(1, a._scale_bound()) * max(1, b._scale_bound())
+    if bound < _INT64_SAFE and a.num.dtype != object and b.num.dtype != object:
+        return ExactArray(op(a.num, b.num), a.den * b.den)
+    return ExactArray(op(a.num.astype(object), b.num.astype(object)), a.den * b.den)
+
+
+def as_objects(a: ExactArray) -> np.ndarray:
+    """The entries as an object array of SymPy numbers."""
+    if a.symbolic:
+        return a.num
+    out = np.empty(a.shape, dtype=object)
+    out.ravel()[:] = [sp.Rational(int(v), a.den) for v in a.num.ravel()]
+    return out
+
+
+def plus_scalar(a: ExactArray, c) -> ExactArray:
+    """``a + c`` for a SymPy number ``c``."""
+    c = sp.sympify(c)
+    if c == 0:
+        return a
+    if a.symbolic or not c.is_Rational:
+        return ExactArray(as_objects(a) + c, 0)
+    den = lcm(a.den, int(c.q))
+    num = a.num.astype(object) * (den // a.den) + int(c.p) * (den // int(c.q))
+    return ExactArray(_int_array(list(num.ravel()), a.shape), den)
+
+
+def total(a: ExactArray) -> sp.Expr:
+    """The exact sum of all entries."""
+    if a.symbolic:
+        return sp.Add(*a.num.ravel())
+    return sp.Rational(int(a.num.astype(object).sum()), a.den)
+
+
+def to_plain(value: Any) -> Any:
+    """Turn ExactArray values into SymPy matrices (for small, display-size data)."""
+    if isinstance(value, ExactArray):
+        return value.sympy()
+    return value
