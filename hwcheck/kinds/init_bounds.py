@@ -14,8 +14,8 @@ layer, ``fan_in = in_channels · kh · kw`` and ``fan_out = out_channels · kh �
 
 >>> from hwcheck.api import load_problem_text
 >>> p = load_problem_text("{kind: init_bounds, given: {scheme: xavier_uniform, n_in: 256, n_out: 128}}")
->>> solve(p.given).answers["bound"]
-sqrt(2)/8
+>>> solve(p.given).answers["bound"]  # sqrt(6 / 384)
+1/8
 """
 
 from __future__ import annotations
