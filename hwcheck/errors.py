@@ -62,3 +62,18 @@ class Invalid(HwcheckError):
     def __init__(self, expected: str, found: str, key: str = "", hint: str = ""):
         super().__init__(f"expected {expected}, found {found}")
         self.expected, self.found, self.key, self.hint = expected, found, key, hint
+
+
+def did_you_mean(word, options) -> str:
+    """A hint naming the closest option, or ''.
+
+    >>> did_you_mean("dL_dw", ["dL_dW", "dL_db"])
+    "did you mean 'dL_dW'?"
+    """
+    from difflib import get_close_matches
+
+    options = [str(o) for o in options]
+    folded = {o.casefold(): o for o in options}
+    close = [folded[str(word).casefold()]] if str(word).casefold() in folded else \
+        get_close_matches(str(word), options, n=1)
+    return f"did you mean {close[0]!r}?" if close else ""

@@ -25,7 +25,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Mapping
 
-from hwcheck.errors import Invalid, ParseError
+from hwcheck.errors import Invalid, ParseError, did_you_mean
 
 REQUIRED = object()
 
@@ -160,10 +160,7 @@ class Choice(Schema):
 
     def convert(self, value):
         if value not in self.options:
-            from difflib import get_close_matches
-
-            close = get_close_matches(str(value), self.options, n=1)
-            hint = f"did you mean {close[0]!r}?" if close else ""
+            hint = did_you_mean(value, self.options)
             raise Invalid("one of " + ", ".join(self.options), found(value), hint=hint)
         return value
 
@@ -337,17 +334,10 @@ class Given(Mapping):
 
 def convert_fields(fields: Mapping[str, Schema], raw: Mapping[str, Any]) -> Given:
     """Convert a raw map against ``fields``: unknown and missing keys are refused."""
-    from difflib import get_close_matches
-
     for key in raw:
         if key not in fields:
-            close = get_close_matches(str(key), list(fields), n=1)
-            raise Invalid(
-                "one of the keys " + ", ".join(fields),
-                f"the unknown key {key!r}",
-                key=f".{key}",
-                hint=f"did you mean {close[0]!r}?" if close else "",
-            )
+            raise Invalid("one of the keys " + ", ".join(fields), f"the unknown key {key!r}",
+                          key=f".{key}", hint=did_you_mean(key, fields))
     out = {}
     for key, schema in fields.items():
         if key not in raw or raw[key] is None:

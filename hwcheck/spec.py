@@ -14,7 +14,7 @@ from typing import Any, Mapping
 import yaml
 
 from hwcheck import kinds
-from hwcheck.errors import Invalid, SpecError
+from hwcheck.errors import Invalid, SpecError, did_you_mean
 from hwcheck.model import DEFAULT_TOLERANCE, PartSpec, Problem
 from hwcheck.schema import convert_fields, found
 
@@ -93,11 +93,8 @@ def problem_from_mapping(raw: Any, *, file: str = "<memory>", default_id: str = 
         raise SpecError(file, "", "a map with keys kind, given, parts ...", found(raw))
     for key in raw:
         if key not in SPEC_KEYS:
-            from difflib import get_close_matches
-
-            close = get_close_matches(str(key), SPEC_KEYS, n=1)
-            hint = f"did you mean {close[0]!r}?" if close else ""
-            raise SpecError(file, str(key), "one of the keys " + ", ".join(SPEC_KEYS), "an unknown key", hint)
+            raise SpecError(file, str(key), "one of the keys " + ", ".join(SPEC_KEYS), "an unknown key",
+                            did_you_mean(key, SPEC_KEYS))
     if "kind" not in raw:
         raise SpecError(file, "kind", "the problem kind (see 'hwcheck kinds')", "no such key")
     try:
@@ -153,13 +150,8 @@ def _parts(raw, kind, given, file) -> tuple[PartSpec, ...]:
     for name, options in raw.items():
         key = f"parts.{name}"
         if name not in kind.parts:
-            from difflib import get_close_matches
-
-            close = get_close_matches(str(name), list(kind.parts), n=1)
-            raise SpecError(
-                file, key, f"a part of {kind.name} (" + ", ".join(kind.parts) + ")", "an unknown part",
-                f"did you mean {close[0]!r}?" if close else "",
-            )
+            raise SpecError(file, key, f"a part of {kind.name} (" + ", ".join(kind.parts) + ")",
+                            "an unknown part", did_you_mean(name, kind.parts))
         options = {} if options is None else options
         if not isinstance(options, Mapping):
             raise SpecError(file, key, "a map with points and tolerance", found(options))

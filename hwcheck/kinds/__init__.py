@@ -41,7 +41,7 @@ from functools import lru_cache
 from types import ModuleType
 from typing import Any, Callable, Mapping
 
-from hwcheck.errors import Invalid
+from hwcheck.errors import Invalid, did_you_mean
 
 
 @dataclass(frozen=True)
@@ -75,14 +75,8 @@ def _no_check(given, parts) -> None:
 def get(name: str) -> Kind:
     """The kind called ``name``; ``Invalid`` (with a suggestion) if there is none."""
     if name not in names():
-        from difflib import get_close_matches
-
-        close = get_close_matches(str(name), names(), n=1)
-        raise Invalid(
-            "a registered kind (" + ", ".join(names()) + ")",
-            f"{name!r}",
-            hint=f"did you mean {close[0]!r}?" if close else "run 'hwcheck kinds' to list them",
-        )
+        raise Invalid("a registered kind (" + ", ".join(names()) + ")", f"{name!r}",
+                      hint=did_you_mean(name, names()) or "run 'hwcheck kinds' to list them")
     module = importlib.import_module(f"{__name__}.{name}")
     return Kind(
         name=name,
