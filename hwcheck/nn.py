@@ -86,3 +86,191 @@ def softmax(z: Sequence) -> list:
     shifted = [sp.exp(v - top) for v in z]
     total = sp.Add(*shifted)
     return [settle(e / total) for e in shifted]
+
+
+# -- vector steps (added for window_classifier, mlp_backprop, softmax_cross_entropy) -----------
+# Vectors come in as flat sequences or SymPy column matrices and go out as Python lists of
+# settled SymPy numbers; matrices go out as ``sp.ImmutableMatrix``. Every entry is settled
+# once, where it is computed, so chains of steps keep the precision policy above.
+
+def entries(v) -> list:
+    """The entries of a vector (a list, a tuple, or a column/row SymPy matrix) as SymPy numbers.
+
+    >>> entries(sp.Matrix([1, 2])), entries(["1/2", 3])
+    ([1, 2], [1/2, 3])
+    """
+    if isinstance(v, sp.MatrixBase):
+        if 1 not in v.shape:
+            raise ValueError(f"a vector, not a {v.shape[0]}×{v.shape[1]} matrix")
+        return list(v)
+    return [sp.sympify(e) for e in v]
+
+
+def matvec(W, x, b=None) -> list:
+    """``W x + b`` (``b`` optional): the affine step of a dense layer.
+
+    >>> matvec(sp.Matrix([[1, 2], [3, 4]]), [1, sp.Rational(1, 2)], [0, -1])
+    [2, 4]
+    """
+    W = sp.ImmutableMatrix(W)
+    x = entries(x)
+    if W.shape[1] != len(x):
+        raise ValueError(f"W has {W.shape[1]} columns but x has {len(x)} entries")
+    bias = entries(b) if b is not None else [sp.Integer(0)] * W.shape[0]
+    return [settle(sp.Add(*(W[i, j] * x[j] for j in range(len(x)))) + bias[i]) for i in range(W.shape[0])]
+
+
+def matvec_t(W, d) -> list:
+    """``Wᵀ d``: a gradient sent back through a dense layer.
+
+    >>> matvec_t(sp.Matrix([[1, 2], [3, 4]]), [1, -1])
+    [-2, -2]
+    """
+    return matvec(sp.ImmutableMatrix(W).T, d)
+
+
+def activate_all(name: str, z) -> list:
+    """``f(z)`` elementwise (``softmax`` is a vector function and is not accepted here).
+
+    >>> activate_all("relu", [-1, 2])
+    [0, 2]
+    """
+    return [activate(name, v) for v in entries(z)]
+
+
+def derivative_all(name: str, z) -> list:
+    """``f'(z)`` elementwise, the diagonal of the Jacobian ``∂f(z)/∂z``.
+
+    >>> derivative_all("sigmoid", [0, 0])
+    [1/4, 1/4]
+    """
+    return [derivative(name, v) for v in entries(z)]
+
+
+def hadamard(a, b) -> list:
+    """Elementwise product ``a ∘ b``.
+
+    >>> hadamard([1, 2], [3, sp.Rational(1, 2)])
+    [3, 1]
+    """
+    a, b = entries(a), entries(b)
+    if len(a) != len(b):
+        raise ValueError(f"vectors of lengths {len(a)} and {len(b)}")
+    return [settle(p * q) for p, q in zip(a, b)]
+
+
+def dot(a, b):
+    """``aᵀ b``.
+
+    >>> dot([1, 2], [3, 4])
+    11
+    """
+    a, b = entries(a), entries(b)
+    if len(a) != len(b):
+        raise ValueError(f"vectors of lengths {len(a)} and {len(b)}")
+    return settle(sp.Add(*(p * q for p, q in zip(a, b))))
+
+
+def outer(a, b) -> sp.ImmutableMatrix:
+    """``a bᵀ``: the gradient of a weight matrix, ``δ aᵀ`` (shape len(a) × len(b)).
+
+    >>> outer([1, 2], [3, 4, 5])
+    Matrix([
+    [3, 4,  5],
+    [6, 8, 10]])
+    """
+    a, b = entries(a), entries(b)
+    return sp.ImmutableMatrix([[settle(p * q) for q in b] for p in a])
+
+
+def sgd_step(param, grad, learning_rate):
+    """``param − learning_rate · grad`` for a number, a vector (list) or a matrix.
+
+    >>> sgd_step([1, 2], [1, -1], sp.Rational(1, 2))
+    [1/2, 5/2]
+    """
+    lr = sp.sympify(learning_rate)
+    if isinstance(param, sp.MatrixBase):
+        grad = sp.ImmutableMatrix(grad)
+        return sp.ImmutableMatrix(param.shape[0], param.shape[1],
+                                  lambda i, j: settle(param[i, j] - lr * grad[i, j]))
+    if isinstance(param, (list, tuple)):
+        return [settle(p - lr * g) for p, g in zip(entries(param), entries(grad))]
+    return settle(sp.sympify(param) - lr * sp.sympify(grad))
+
+
+def one_hot(index: int, n: int) -> list:
+    """The class ``index`` (from 0) as a probability vector of length ``n``.
+
+    >>> one_hot(1, 3)
+    [0, 1, 0]
+    """
+    return [sp.Integer(1 if k == index else 0) for k in range(n)]
+
+
+@dataclass(frozen=True)
+class SoftmaxDetail:
+    """The stable softmax, step by step: ``shifted = z − max z``, ``exps = exp(shifted)``."""
+
+    top: sp.Expr
+    shifted: list
+    exps: list
+    total: sp.Expr
+    probabilities: list
+
+
+def softmax_detail(z: Sequence) -> SoftmaxDetail:
+    """The intermediate values of ``softmax`` (same probabilities, exactly).
+
+    >>> d = softmax_detail([0, sp.log(3)])
+    >>> d.top, d.shifted, d.total, d.probabilities
+    (log(3), [-log(3), 0], 4/3, [1/4, 3/4])
+    """
+    z = entries(z)
+    top = max(z, key=lambda v: sp.N(v, 30))
+    shifted = [settle(v - top) for v in z]
+    exps = [settle(sp.exp(s)) for s in shifted]
+    total = settle(sp.Add(*exps))
+    return SoftmaxDetail(top, shifted, exps, total, softmax(z))
+
+
+def cross_entropy_logits(z: Sequence, target: Sequence):
+    """``−Σ_k y_k log softmax(z)_k`` for a probability vector ``y``, in the stable form
+    ``log Σ_j exp(z_j − m) − Σ_k y_k (z_k − m)`` with ``m = max z`` (uses ``Σ y = 1``).
+
+    >>> cross_entropy_logits([0, sp.log(3)], [0, 1])  # −log(3/4)
+    log(4/3)
+    """
+    d = softmax_detail(z)
+    y = entries(target)
+    return settle(sp.log(d.total) - sp.Add(*(yk * sk for yk, sk in zip(y, d.shifted))))
+
+
+def cross_entropy(probabilities: Sequence, target: Sequence):
+    """``−Σ_k y_k log p_k`` for probabilities ``p`` already computed (terms with y_k = 0 dropped).
+
+    >>> cross_entropy([sp.Rational(1, 4), sp.Rational(3, 4)], [1, 0])
+    log(4)
+    """
+    p, y = entries(probabilities), entries(target)
+    return settle(-sp.Add(*(yk * sp.log(pk) for yk, pk in zip(y, p) if yk != 0)))
+
+
+def half_sse(output: Sequence, target: Sequence):
+    """``½ Σ (t − o)²``.
+
+    >>> half_sse([1, 2], [0, 0])
+    5/2
+    """
+    o, t = entries(output), entries(target)
+    return settle(sp.Rational(1, 2) * sp.Add(*((tk - ok) ** 2 for ok, tk in zip(o, t))))
+
+
+def mse(output: Sequence, target: Sequence):
+    """``(1/n) Σ (t − o)²`` over the ``n`` outputs.
+
+    >>> mse([1, 2], [0, 0])
+    5/2
+    """
+    o, t = entries(output), entries(target)
+    return settle(sp.Add(*((tk - ok) ** 2 for ok, tk in zip(o, t))) / len(o))
