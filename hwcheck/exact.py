@@ -26,6 +26,8 @@ import sympy as sp
 
 # Keep int64 arithmetic when every intermediate stays below this bound.
 _INT64_SAFE = 2**62
+# Integers up to 2**53 are exact in float64.
+_FLOAT_EXACT = 2**53
 
 
 @dataclass(frozen=True, eq=False)
@@ -37,9 +39,21 @@ class ExactArray:
 
     # -- construction ----------------------------------------------------
     @classmethod
+    def from_rows(cls, rows: list) -> "ExactArray":
+        """From nested lists of Python ints (fast) or any exact numbers."""
+        flat = [v for row in rows for v in row] if rows and isinstance(rows[0], list) else list(rows)
+        shape = (len(rows), len(rows[0])) if rows and isinstance(rows[0], list) else (len(rows),)
+        if all(type(v) is int for v in flat):
+            return cls(_int_array(flat, shape), 1)
+        return cls.from_sympy(np.array(flat, dtype=object).reshape(shape))
+
+    @classmethod
     def from_sympy(cls, values) -> "ExactArray":
         """From a SymPy matrix, nested lists of numbers, or a NumPy array."""
         if isinstance(values, sp.MatrixBase):
+            fast = _from_domain_matrix(values)
+            if fast is not None:
+                return fast
             arr = np.array(values.tolist(), dtype=object)
         else:
             arr = np.array(values, dtype=object)
@@ -108,17 +122,41 @@ class ExactArray:
         return self.den == 1 or not np.any(np.asarray(self.num % self.den, dtype=object) != 0)
 
 
+def _from_domain_matrix(m: sp.MatrixBase) -> "ExactArray | None":
+    """Integer/rational matrices straight from SymPy's internal DomainMatrix (ZZ or QQ).
+
+    Converting 16,000 entries through SymPy objects costs ~100 ms; the domain
+    elements are plain ints (ZZ) or numerator/denominator pairs (QQ). If the
+    private ``_rep`` is missing (another SymPy version), the caller falls back.
+    """
+    rep = getattr(m, "_rep", None)
+    domain = str(getattr(rep, "domain", ""))
+    if domain not in ("ZZ", "QQ"):
+        return None
+    rows = rep.to_list()
+    if domain == "ZZ":
+        return ExactArray(_int_array([v for row in rows for v in row], m.shape), 1)
+    flat = [v for row in rows for v in row]
+    den = lcm(*(int(v.denominator) for v in flat)) if flat else 1
+    return ExactArray(_int_array([int(v.numerator) * (den // int(v.denominator)) for v in flat], m.shape), den)
+
+
 def _nest(arr: np.ndarray, fn) -> list:
     if arr.ndim == 0:
         return fn(arr.item())
     return [_nest(a, fn) for a in arr]
 
 
-def _int_array(nums: list[int], shape) -> np.ndarray:
-    if all(-_INT64_SAFE < n < _INT64_SAFE for n in nums):
-        return np.array(nums, dtype=np.int64).reshape(shape)
+def _int_array(nums, shape) -> np.ndarray:
+    """Integers as int64 while they stay clear of overflow, as Python ints otherwise."""
+    try:
+        arr = np.array(nums, dtype=np.int64).reshape(shape)
+        if arr.size == 0 or int(np.abs(arr).max()) < _INT64_SAFE:
+            return arr
+    except OverflowError:
+        pass
     out = np.empty(len(nums), dtype=object)
-    out[:] = nums
+    out[:] = [int(n) for n in nums]
     return out.reshape(shape)
 
 
@@ -132,8 +170,14 @@ def combine(op, a: ExactArray, b: ExactArray, terms: int) -> ExactArray:
     if a.symbolic or b.symbolic:
         return ExactArray(op(as_objects(a), as_objects(b)), 0)
     bound = max(1, terms) * max(1, a._scale_bound()) * max(1, b._scale_bound())
-    if bound < _INT64_SAFE and a.num.dtype != object and b.num.dtype != object:
-        return ExactArray(op(a.num, b.num), a.den * b.den)
+    if a.num.dtype != object and b.num.dtype != object:
+        if bound < _FLOAT_EXACT:
+            # every product and partial sum is an integer below 2**53, so float64
+            # (and its BLAS routines) computes it exactly; convert back to ints
+            result = op(a.num.astype(np.float64), b.num.astype(np.float64))
+            return ExactArray(result.astype(np.int64), a.den * b.den)
+        if bound < _INT64_SAFE:
+            return ExactArray(op(a.num, b.num), a.den * b.den)
     return ExactArray(op(a.num.astype(object), b.num.astype(object)), a.den * b.den)
 
 

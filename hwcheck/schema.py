@@ -236,6 +236,21 @@ def _entry(value, key):
 
 
 @dataclass(frozen=True)
+class ExactMatrix(Matrix):
+    """A matrix kept as an ``ExactArray``: for kinds that compute at NumPy speed."""
+
+    def convert(self, value):
+        from hwcheck.exact import ExactArray
+
+        if isinstance(value, (list, tuple)) and value and all(isinstance(r, list) for r in value):
+            width = len(value[0])
+            if width and all(len(r) == width for r in value) and \
+                    all(type(v) is int for r in value for v in r):
+                return ExactArray.from_rows(value)  # integers: skip SymPy entirely
+        return ExactArray.from_sympy(super().convert(value))
+
+
+@dataclass(frozen=True)
 class IntOrPair(Schema):
     """An integer or a pair ``[a, b]`` of integers; returned as a pair."""
 

@@ -27,20 +27,19 @@ Matrix([
 from __future__ import annotations
 
 import numpy as np
-import sympy as sp
 from numpy.lib.stride_tricks import sliding_window_view
 
 from hwcheck.errors import Invalid
 from hwcheck.exact import ExactArray, combine, plus_scalar, total
 from hwcheck.model import Part, Solution, Step
-from hwcheck.schema import Given, Int, Matrix, Number
+from hwcheck.schema import ExactMatrix, Given, Int, Number
 
 TITLE = "Backpropagation through a 2-D convolution"
 
 GIVEN = {
-    "X": Matrix(doc="input, H×W"),
-    "W": Matrix(doc="kernel, kh×kw"),
-    "dL_dY": Matrix(doc="upstream gradient, the shape of Y (needed for gradients)", default=None),
+    "X": ExactMatrix(doc="input, H×W"),
+    "W": ExactMatrix(doc="kernel, kh×kw"),
+    "dL_dY": ExactMatrix(doc="upstream gradient, the shape of Y (needed for gradients)", default=None),
     "stride": Int(doc="stride", default=1, min=1),
     "padding": Int(doc="zero padding on every side", default=0, min=0),
     "bias": Number(doc="bias added to every output", default=0),
@@ -128,7 +127,7 @@ def _detail(shape, kernel_size) -> bool:
 
 
 def solve(given) -> Solution:
-    X, W = ExactArray.from_sympy(given.X), ExactArray.from_sympy(given.W)
+    X, W = given.X, given.W
     s, p = given.stride, given.padding
     kh, kw = W.shape
     h, w = X.shape
@@ -150,7 +149,7 @@ def solve(given) -> Solution:
     if given.dL_dY is None:
         return Solution(steps, answers)
 
-    G = ExactArray.from_sympy(given.dL_dY)
+    G = given.dL_dY
     # dL/dW[a,b] = sum_ij dL/dY[i,j] * Xp[i*s + a, j*s + b]: correlate Xp with dilated dL/dY
     Gd = _dilate(G, s)
     dW = _correlate(Xp.map(lambda n: n[: covered[0], : covered[1]]), Gd)
@@ -194,7 +193,7 @@ def _forward_entry(Xp: ExactArray, W: ExactArray, s: int, index) -> dict:
 
 def _rotation_skipped(given) -> dict:
     """dL/dX with the kernel used as given, not rotated: the solver run on rot180(W)."""
-    rotated = sp.ImmutableMatrix(np.array(given.W.tolist(), dtype=object)[::-1, ::-1].tolist())
+    rotated = given.W.map(lambda n: n[::-1, ::-1].copy())
     return {"dL_dX": solve(Given({**given, "W": rotated})).answers["dL_dX"]}
 
 
