@@ -108,7 +108,8 @@ def solve(given) -> Solution:
     answers = {"fan_in": sp.Integer(fan_in), "fan_out": sp.Integer(fan_out), "variance": variance, "std": std}
     if is_uniform(scheme):
         bound = sp.sqrt(3 * variance)  # Var(U[-a, a]) = a²/3
-        steps.append(Step("bound", {"std": std, "variance": variance, "bound": bound}))
+        steps.append(Step("bound", {"std": std, "variance": variance, "bound": bound, "family": fam,
+                                    "gain": gain, "mode": given.mode}))
         answers["bound"] = bound
     steps.append(Step("summary", {"scheme": scheme, "uniform": is_uniform(scheme),
                                   "std": std, "bound": answers.get("bound")}))
