@@ -274,3 +274,21 @@ def mse(output: Sequence, target: Sequence):
     """
     o, t = entries(output), entries(target)
     return settle(sp.Add(*((tk - ok) ** 2 for ok, tk in zip(o, t))) / len(o))
+
+
+def settle_mixed(value):
+    """``settle``, and a value in which a settled Float already appears becomes one Float too.
+
+    ``settle`` keeps a short expression exact even when a factor of it is a 50-digit Float
+    (``0.2247...·(1 − σ(1/2))·σ(1/2)``); such a mix is no more exact than the Float and reads
+    badly, so it is evaluated to ``PRECISION`` digits like any unreadable value.
+
+    >>> settle_mixed(sp.Float("0.5", PRECISION) * sp.tanh(sp.Rational(1, 2)))
+    0.23105857863000487925115924182183627436514464016506
+    >>> settle_mixed(sp.tanh(sp.Rational(1, 2)) / 2)
+    tanh(1/2)/2
+    """
+    value = settle(value)
+    if value.is_number and not value.is_Float and value.has(sp.Float):
+        return sp.Float(sp.N(value, PRECISION), PRECISION)
+    return value
