@@ -117,7 +117,7 @@ def matvec(W, x, b=None) -> list:
     if W.shape[1] != len(x):
         raise ValueError(f"W has {W.shape[1]} columns but x has {len(x)} entries")
     bias = entries(b) if b is not None else [sp.Integer(0)] * W.shape[0]
-    return [settle(sp.Add(*(W[i, j] * x[j] for j in range(len(x)))) + bias[i]) for i in range(W.shape[0])]
+    return [settle_mixed(sp.Add(*(W[i, j] * x[j] for j in range(len(x))), bias[i])) for i in range(W.shape[0])]
 
 
 def matvec_t(W, d) -> list:
@@ -156,7 +156,7 @@ def hadamard(a, b) -> list:
     a, b = entries(a), entries(b)
     if len(a) != len(b):
         raise ValueError(f"vectors of lengths {len(a)} and {len(b)}")
-    return [settle(p * q) for p, q in zip(a, b)]
+    return [settle_mixed(p * q) for p, q in zip(a, b)]
 
 
 def dot(a, b):
@@ -168,7 +168,7 @@ def dot(a, b):
     a, b = entries(a), entries(b)
     if len(a) != len(b):
         raise ValueError(f"vectors of lengths {len(a)} and {len(b)}")
-    return settle(sp.Add(*(p * q for p, q in zip(a, b))))
+    return settle_mixed(sp.Add(*(p * q for p, q in zip(a, b))))
 
 
 def outer(a, b) -> sp.ImmutableMatrix:
@@ -180,7 +180,7 @@ def outer(a, b) -> sp.ImmutableMatrix:
     [6, 8, 10]])
     """
     a, b = entries(a), entries(b)
-    return sp.ImmutableMatrix([[settle(p * q) for q in b] for p in a])
+    return sp.ImmutableMatrix([[settle_mixed(p * q) for q in b] for p in a])
 
 
 def sgd_step(param, grad, learning_rate):
@@ -193,10 +193,10 @@ def sgd_step(param, grad, learning_rate):
     if isinstance(param, sp.MatrixBase):
         grad = sp.ImmutableMatrix(grad)
         return sp.ImmutableMatrix(param.shape[0], param.shape[1],
-                                  lambda i, j: settle(param[i, j] - lr * grad[i, j]))
+                                  lambda i, j: settle_mixed(param[i, j] - lr * grad[i, j]))
     if isinstance(param, (list, tuple)):
-        return [settle(p - lr * g) for p, g in zip(entries(param), entries(grad))]
-    return settle(sp.sympify(param) - lr * sp.sympify(grad))
+        return [settle_mixed(p - lr * g) for p, g in zip(entries(param), entries(grad))]
+    return settle_mixed(sp.sympify(param) - lr * sp.sympify(grad))
 
 
 def one_hot(index: int, n: int) -> list:
@@ -228,9 +228,9 @@ def softmax_detail(z: Sequence) -> SoftmaxDetail:
     """
     z = entries(z)
     top = max(z, key=lambda v: sp.N(v, 30))
-    shifted = [settle(v - top) for v in z]
-    exps = [settle(sp.exp(s)) for s in shifted]
-    total = settle(sp.Add(*exps))
+    shifted = [settle_mixed(v - top) for v in z]
+    exps = [settle_mixed(sp.exp(s)) for s in shifted]
+    total = settle_mixed(sp.Add(*exps))
     return SoftmaxDetail(top, shifted, exps, total, softmax(z))
 
 
@@ -243,7 +243,7 @@ def cross_entropy_logits(z: Sequence, target: Sequence):
     """
     d = softmax_detail(z)
     y = entries(target)
-    return settle(sp.log(d.total) - sp.Add(*(yk * sk for yk, sk in zip(y, d.shifted))))
+    return settle_mixed(sp.log(d.total) - sp.Add(*(yk * sk for yk, sk in zip(y, d.shifted))))
 
 
 def cross_entropy(probabilities: Sequence, target: Sequence):
@@ -253,7 +253,7 @@ def cross_entropy(probabilities: Sequence, target: Sequence):
     log(4)
     """
     p, y = entries(probabilities), entries(target)
-    return settle(-sp.Add(*(yk * sp.log(pk) for yk, pk in zip(y, p) if yk != 0)))
+    return settle_mixed(-sp.Add(*(yk * sp.log(pk) for yk, pk in zip(y, p) if yk != 0)))
 
 
 def half_sse(output: Sequence, target: Sequence):
@@ -263,7 +263,7 @@ def half_sse(output: Sequence, target: Sequence):
     5/2
     """
     o, t = entries(output), entries(target)
-    return settle(sp.Rational(1, 2) * sp.Add(*((tk - ok) ** 2 for ok, tk in zip(o, t))))
+    return settle_mixed(sp.Rational(1, 2) * sp.Add(*((tk - ok) ** 2 for ok, tk in zip(o, t))))
 
 
 def mse(output: Sequence, target: Sequence):
@@ -273,7 +273,7 @@ def mse(output: Sequence, target: Sequence):
     5/2
     """
     o, t = entries(output), entries(target)
-    return settle(sp.Add(*((tk - ok) ** 2 for ok, tk in zip(o, t))) / len(o))
+    return settle_mixed(sp.Add(*((tk - ok) ** 2 for ok, tk in zip(o, t))) / len(o))
 
 
 def settle_mixed(value):
