@@ -115,8 +115,16 @@ def list_kinds() -> list[dict]:
 
 
 def write_atomic(path: str | Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file, so no reader sees half of it."""
+    """Write ``text`` to ``path`` through a temporary file, so no reader sees half of it.
+
+    A path that exists and is not a regular file (``/dev/null``, a pipe) is written
+    directly: replacing it would destroy it.
+    """
     path = Path(path)
+    if path.exists() and not path.is_file():
+        with open(path, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+        return
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:

@@ -126,3 +126,19 @@ def test_module_entry_point():
     result = subprocess.run([sys.executable, "-m", "hwcheck", "solve", HOMEWORK, "--format", "json"],
                             capture_output=True, text=True, check=True)
     assert json.loads(result.stdout)["id"] == "conv2d-backprop-4x4"
+
+
+def test_output_to_a_device_is_written_not_replaced(tmp_path):
+    fifo = tmp_path / "pipe"
+    import os
+    import threading
+
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(open(fifo).read()))
+    reader.start()
+    result = CliRunner().invoke(main, ["solve", HOMEWORK, "-o", str(fifo)])
+    reader.join(timeout=30)
+    assert result.exit_code == 0
+    assert fifo.exists() and not fifo.is_file()  # still a pipe, not replaced by a regular file
+    assert "## Answers" in received[0]
