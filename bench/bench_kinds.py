@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_core import hwcheck_argv  # noqa: E402
-from timing import PYTHON, interleaved  # noqa: E402
+from timing import PYTHON, paired  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 GOAL = 1.5
@@ -29,17 +30,18 @@ def main(argv=None) -> int:
 
     files = args.problems or sorted((ROOT / "problems").glob("*.yaml"))
     kind_of = {f: yaml.safe_load(f.read_text(encoding="utf-8"))["kind"] for f in files}
-    commands = {"baseline": [PYTHON, "-c", "import sympy"]}
-    commands.update({f.stem: hwcheck_argv() + ["solve", str(f), "-o", "/dev/null"] for f in files})
-    times = interleaved(commands, repeat=args.repeat)
-    base = times.pop("baseline")
-    print(f'baseline: python -c "import sympy"  {base * 1000:.0f} ms (median of {args.repeat})\n')
-    print(f"{'kind':<24}{'problem':<40}{'time':>9}{'ratio':>8}")
+    baseline = [PYTHON, "-c", "import sympy"]
+    with tempfile.TemporaryDirectory() as out:
+        commands = {f.stem: hwcheck_argv() + ["solve", str(f), "-o", f"{out}/{f.stem}.md"] for f in files}
+        times = paired(commands, baseline, repeat=args.repeat)
+    print(f'each run paired with a run of python -c "import sympy" just before it; medians of {args.repeat}\n')
+    print(f"{'kind':<24}{'problem':<40}{'time':>9}{'sympy':>9}{'ratio':>8}")
     worst: dict[str, float] = {}
     for f in files:
-        ratio = times[f.stem] / base
+        t, base = times[f.stem]
+        ratio = t / base
         worst[kind_of[f]] = max(worst.get(kind_of[f], 0), ratio)
-        print(f"{kind_of[f]:<24}{f.stem:<40}{times[f.stem] * 1000:7.0f} ms{ratio:8.2f}")
+        print(f"{kind_of[f]:<24}{f.stem:<40}{t * 1000:7.0f} ms{base * 1000:7.0f} ms{ratio:8.2f}")
     over = {k: r for k, r in worst.items() if r > GOAL}
     print(f"\nworst ratio per kind: max {max(worst.values()):.2f} (goal ≤ {GOAL});",
           "all kinds within the goal" if not over else "over the goal: " + ", ".join(sorted(over)))

@@ -39,6 +39,22 @@ def interleaved(commands: dict[str, list[str]], repeat: int = 7) -> dict[str, fl
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
+def paired(commands: dict[str, list[str]], baseline: list[str], repeat: int = 5) -> dict[str, tuple[float, float]]:
+    """For each command, (median time, median time of the baseline run just before it).
+
+    Pairing each run with its own baseline keeps the ratio honest when the
+    machine's load changes during a long benchmark.
+    """
+    samples = {name: ([], []) for name in commands}
+    for _ in range(repeat):
+        for name, argv in commands.items():
+            for bucket, cmd in ((1, baseline), (0, argv)):
+                start = time.perf_counter()
+                subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                samples[name][bucket].append(time.perf_counter() - start)
+    return {name: (statistics.median(t), statistics.median(b)) for name, (t, b) in samples.items()}
+
+
 def report(label: str, seconds: float, baseline_label: str, baseline: float, goal: float) -> bool:
     ratio = seconds / baseline
     verdict = "ok" if ratio <= goal else "OVER GOAL"
