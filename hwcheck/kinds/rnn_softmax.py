@@ -266,14 +266,14 @@ def recurrence(given, h_prev, x_t, t) -> dict:
     H = given.W_hh.shape[0]
     b_h = nn.entries(given.b_h) if given.b_h is not None else [sp.Integer(0)] * H
     from_x, from_h = nn.matvec(given.W_xh, x_t), nn.matvec(given.W_hh, h_prev)
-    pre = [nn.settle(u + w + b) for u, w, b in zip(from_x, from_h, b_h)]
+    pre = [nn.settle_mixed(u + w + b) for u, w, b in zip(from_x, from_h, b_h)]
     return {"t": t, "x": nn.entries(x_t), "h_prev": h_prev, "pre": pre, "h": nn.activate_all(given.activation, pre)}
 
 
 def output(given, h_t, t) -> dict:
     """One output step: o_t = W_hy h_t + b_y, ŷ_t = softmax(o_t), prediction = argmax."""
     C = given.W_hy.shape[0]
-    logits = nn.matvec(given.W_hy, h_t, given.b_y)
+    logits = [nn.settle_mixed(o) for o in nn.matvec(given.W_hy, h_t, given.b_y)]
     probs = nn.softmax(logits)
     numeric = [sp.N(p, 40) for p in probs]
     prediction = max(range(C), key=lambda i: (numeric[i], -i))  # the first largest, as torch.argmax
