@@ -39,18 +39,19 @@ from hwcheck.schema import Choice, ListOf, Matrix, Number, Record, Vector
 
 TITLE = "Backpropagation and one gradient-descent step in a multilayer perceptron"
 
-ACTIVATIONS = (*nn.ACTIVATIONS, "softmax")
+ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear", "softmax")  # the ones the template words
 LOSSES = ("half_sse", "mse", "cross_entropy")
 
 GIVEN = {
     "x": Vector(doc="the input a_0"),
     "target": Vector(doc="the target t (a probability vector for cross_entropy)"),
-    "layers": ListOf(doc="the layers, input side first: z = W a + b, a = f(z)", item=Record(fields={
+    "layers": ListOf(doc="the layers, input side first, each {W (n_out×n_in), b, activation: "
+                         + " | ".join(ACTIVATIONS) + "}; z = W a + b, a = f(z)", item=Record(fields={
         "W": Matrix(doc="weights, n_out×n_in"),
         "b": Vector(doc="bias, n_out"),
         "activation": Choice(doc="f", options=ACTIVATIONS),
     })),
-    "loss": Choice(doc="half_sse: ½Σ(t−o)², mse: (1/n)Σ(t−o)², cross_entropy: −Σ t log o (softmax output)",
+    "loss": Choice(doc="half_sse = ½Σ(t−o)², mse = (1/n)Σ(t−o)², cross_entropy = −Σ t log o after a softmax",
                    options=LOSSES),
     "learning_rate": Number(doc="η of the update (needed for W_new and b_new)", default=None, positive=True),
 }

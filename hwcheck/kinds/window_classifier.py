@@ -37,7 +37,7 @@ GIVEN = {
     "W": Matrix(doc="hidden weights, n×m"),
     "b": Vector(doc="hidden bias, length n"),
     "u": Vector(doc="score weights, length n"),
-    "activation": Choice(doc="the elementwise f", options=tuple(nn.ACTIVATIONS), default="sigmoid"),
+    "activation": Choice(doc="the elementwise f", options=("sigmoid", "tanh", "relu", "linear"), default="sigmoid"),
 }
 
 PARTS = {
