@@ -133,3 +133,34 @@ def write_atomic(path: str | Path, text: str) -> None:
     except BaseException:
         os.unlink(tmp)
         raise
+
+
+# -- grading (SPEC sections 4 and 5); the work is in hwcheck.grade ------------------
+
+def grade_file(path: str | Path, *, problems: str | Path = "problems", format: str = "md",
+               lang: str = "en") -> str:
+    """``hwcheck grade FILE``: one submission graded against the problems in ``problems``,
+    as Markdown (``md``), SPEC JSON (``json``) or Gradescope ``results.json`` (``gradescope``)."""
+    from hwcheck.grade import batch, options, report
+
+    if format not in options.FORMATS:
+        raise HwcheckError(f"unknown format {format!r}; expected one of {', '.join(options.FORMATS)}")
+    keys = batch.load_keys(problems)
+    return report.format_result(batch.grade_one(path, keys, lang=lang), format, lang)
+
+
+def grade_files(paths: Iterable[str | Path], *, problems: str | Path = "problems", out: str | Path | None = None,
+                format: str = "md", lang: str = "en", on_progress=None):
+    """``hwcheck grade FILE... --out DIR``: grade a batch, each problem solved once.
+
+    Returns a ``hwcheck.grade.batch.Batch`` (results, bad files, files written).
+    A bad submission is reported in ``bad`` and skipped; with ``out``, every
+    student gets ``<student>.md`` and ``<student>.json``, and the folder gets
+    ``grades.csv`` and ``summary.md`` (all written atomically).
+    """
+    from hwcheck.grade import batch, options
+
+    if format not in options.FORMATS:
+        raise HwcheckError(f"unknown format {format!r}; expected one of {', '.join(options.FORMATS)}")
+    keys = batch.load_keys(problems)
+    return batch.grade_many(paths, keys, out=out, lang=lang, fmt=format, on_progress=on_progress)

@@ -62,6 +62,7 @@ def main(debug: bool) -> None:
       hwcheck solve problems/conv2d-backprop-4x4.yaml   a worked solution
       hwcheck key problems/ -o solutions/               answer keys for a set
       hwcheck kinds                                     the problem kinds
+      hwcheck grade s-0001.json                         grade a submission
     """
     Context.debug = debug
 
@@ -128,6 +129,45 @@ def kinds(fmt: str) -> None:
             mark = "*" if p["default"] else " "
             click.echo(f"    part {mark}{name}: {p['doc']}")
     click.echo("(* = asked when a spec lists no parts)")
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--problems", default="problems", show_default=True, type=click.Path(file_okay=False),
+              help="Folder of the problem specs the submissions answer.")
+@click.option("--format", "fmt", type=click.Choice(["md", "json", "gradescope"]), default="md", show_default=True,
+              help="md: feedback report; json: grade result (SPEC 5); gradescope: autograder results.json.")
+@click.option("--out", type=click.Path(file_okay=False),
+              help="Folder for <student>.md/.json, grades.csv and summary.md (needed for several files).")
+@click.option("--lang", default="en", show_default=True, help="Language of the feedback.")
+def grade(files: tuple[str, ...], problems: str, fmt: str, out: str | None, lang: str) -> None:
+    """Grade student submissions (JSON or YAML) against the problems.
+
+    \b
+      hwcheck grade s-0001.json                        print one report
+      hwcheck grade submissions/*.json --out grades/   a whole class
+    """
+    from hwcheck import api
+
+    if out is None:
+        if len(files) > 1:
+            click.echo("error: several files need --out DIR (one report per student, grades.csv, summary.md)",
+                       err=True)
+            sys.exit(2)
+        click.echo(_run(api.grade_file, files[0], problems=problems, format=fmt, lang=lang), nl=False)
+        return
+    if sys.stderr.isatty():
+        with click.progressbar(length=len(files), label="grading", file=sys.stderr) as bar:
+            result = _run(api.grade_files, files, problems=problems, out=out, format=fmt, lang=lang,
+                          on_progress=lambda path, graded: bar.update(1))
+    else:
+        result = _run(api.grade_files, files, problems=problems, out=out, format=fmt, lang=lang)
+    for error in result.bad:
+        click.echo(f"error: {error} (skipped)", err=True)
+    click.echo(f"graded {len(result.results)} of {len(files)} submission(s); wrote {len(result.written)} files "
+               f"to {out}/ (grades.csv, summary.md)", err=True)
+    if result.bad:
+        sys.exit(2)
 
 
 if __name__ == "__main__":  # pragma: no cover

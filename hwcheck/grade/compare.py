@@ -1,0 +1,275 @@
+"""Compare phase: a student's value tree against the key's, leaf by leaf.
+
+Shape first: a vector or matrix is compared entry by entry only when its
+shape fits (a column written as a row is fine; a transposed matrix is
+recognised and named); NumPy's broadcasting never gets a say. Partial credit
+is the fraction of entries that are right. Expressions are equal when they
+agree at fixed points; when the points cannot decide, SymPy decides in a
+killable worker within the part's time budget, or the entry stays undecided.
+
+>>> from hwcheck.grade.values import from_key
+>>> from hwcheck.grade.parse import read
+>>> key = from_key([[1, 2], [3, 4]])
+>>> c = compare(read([[1, 2], [3, 5]], key), key, Context())
+>>> c.right, c.total, c.wrong
+(3, 4, ('[1][1]',))
+>>> c = compare(read([[1, 3], [2, 4]], key), key, Context())
+>>> c.right, [code for code, _ in c.notes]
+(2, ['transpose_of_key'])
+>>> compare(read([1, 2, 3], key), key, Context()).notes[0]
+('shape', {'given': (3,), 'expected': (2, 2), 'transposed': False})
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from difflib import get_close_matches
+from dataclasses import dataclass, field
+from typing import Mapping
+
+import sympy as sp
+
+from hwcheck.expr import symbol
+from hwcheck.grade import options, predicates
+from hwcheck.grade.values import Arr, Label, Map, Num, Seq, Sym, Value, leaves
+
+MAX_LISTED = 12  # wrong entries named one by one
+
+
+@dataclass
+class Context:
+    """What one comparison may use: tolerance, variables, time budget, symbolic pool."""
+
+    rel: float = 1e-3
+    abs: float = 1e-6
+    variables: tuple[str, ...] = ()
+    deadline: float = math.inf  # time.monotonic() by which symbolic work must end
+    pool: object = None  # a symbolic.WorkerPool; None: no symbolic step (undecided instead)
+    cache: dict = field(default_factory=dict)  # (given, expected) -> result, shared within a batch
+
+    @classmethod
+    def for_part(cls, tolerance: Mapping, variables, *, budget: float = options.PART_BUDGET, pool=None,
+                 cache=None) -> "Context":
+        return cls(rel=float(tolerance.get("rel", 1e-3)), abs=float(tolerance.get("abs", 1e-6)),
+                   variables=tuple(variables), deadline=time.monotonic() + budget, pool=pool,
+                   cache={} if cache is None else cache)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    total: int
+    right: int
+    undecided: int = 0
+    wrong: tuple[str, ...] = ()  # paths of the first wrong entries
+    n_wrong: int = 0
+    notes: tuple = ()  # (code, data) pairs for the feedback template
+
+    @property
+    def fraction(self) -> float:
+        return self.right / self.total if self.total else 0.0
+
+    @property
+    def all_right(self) -> bool:
+        return self.total > 0 and self.right == self.total
+
+
+class _Tally:
+    """Accumulates one comparison (local to ``compare``; frozen at the end)."""
+
+    def __init__(self):
+        self.total = self.right = self.undecided = self.n_wrong = 0
+        self.wrong: list[str] = []
+        self.notes: list = []
+
+    def leaf(self, outcome: str, path: str) -> None:
+        self.total += 1
+        if outcome == "equal":
+            self.right += 1
+        elif outcome == "undecided":
+            self.undecided += 1
+        else:
+            self.wrong_leaves(1, path)
+
+    def wrong_leaves(self, n: int, path: str) -> None:
+        if n <= 0:
+            return
+        self.n_wrong += n
+        if len(self.wrong) < MAX_LISTED:
+            self.wrong.append(path or "(the answer)")
+
+    def note(self, code: str, **data) -> None:
+        if (code, data) not in self.notes:
+            self.notes.append((code, data))
+
+
+def compare(given: Value, expected: Value, ctx: Context) -> Comparison:
+    tally = _Tally()
+    _compare(given, expected, ctx, tally, "")
+    return Comparison(tally.total, tally.right, tally.undecided, tuple(tally.wrong), tally.n_wrong,
+                      tuple(tally.notes))
+
+
+def _compare(given, expected, ctx, tally: _Tally, path: str) -> None:
+    if given is None:
+        n = leaves(expected)
+        tally.total += n
+        tally.wrong_leaves(n, path)
+        return
+    if isinstance(expected, Arr):
+        _arrays(given, expected, ctx, tally, path)
+    elif isinstance(expected, Map):
+        _maps(given, expected, ctx, tally, path)
+    elif isinstance(expected, Seq):
+        _seqs(given, expected, ctx, tally, path)
+    else:
+        outcome, note = scalar(given, expected, ctx)
+        tally.leaf(outcome, path)
+        if note:
+            tally.note(note, path=path)
+
+
+def _arrays(given, expected: Arr, ctx, tally, path) -> None:
+    if not isinstance(given, Arr):
+        tally.total += expected.size
+        tally.wrong_leaves(expected.size, path)
+        return
+    relation = predicates.shape_relation(given.shape, expected.shape)
+    if relation in ("same", "vector"):
+        shape = expected.shape
+        right = tally.right
+        for n, (g, e) in enumerate(zip(given.items, expected.items)):
+            outcome, note = scalar(g, e, ctx)
+            tally.leaf(outcome, path + _index(n, shape))
+            if note:
+                tally.note(note, path=path)
+        square = len(shape) == 2 and shape[0] == shape[1] > 1
+        if square and tally.right - right < expected.size and _all_equal(given.transposed(), expected, ctx):
+            tally.note("transpose_of_key", path=path, given=given.shape, expected=shape)
+        return
+    tally.total += expected.size
+    tally.wrong_leaves(expected.size, path)
+    if relation == "transposed" and _all_equal(given.transposed(), expected, ctx):
+        tally.note("transpose_of_key", path=path, given=given.shape, expected=expected.shape)
+    else:
+        tally.note("shape", given=given.shape, expected=expected.shape, transposed=relation == "transposed")
+
+
+def _all_equal(given: Arr, expected: Arr, ctx) -> bool:
+    return all(scalar(g, e, ctx)[0] == "equal" for g, e in zip(given.items, expected.items))
+
+
+def _maps(given, expected: Map, ctx, tally, path) -> None:
+    if not isinstance(given, Map):
+        n = leaves(expected)
+        tally.total += n
+        tally.wrong_leaves(n, path)
+        return
+    for name, sub in expected.items:
+        value = given.get(name)
+        if value is None:
+            tally.note("missing_key", path=path, key=name)
+        _compare(value, sub, ctx, tally, f"{path}.{name}")
+    for name in given.extra:
+        close = get_close_matches(name, expected.keys(), n=1)
+        tally.note("extra_key", path=path, key=name, closest=close[0] if close else None)
+
+
+def _seqs(given, expected: Seq, ctx, tally, path) -> None:
+    if not isinstance(given, Seq):
+        n = leaves(expected)
+        tally.total += n
+        tally.wrong_leaves(n, path)
+        return
+    if given.given not in (-1, len(expected.items)):
+        tally.note("length", path=path, given=given.given, expected=len(expected.items))
+    for i, sub in enumerate(expected.items):
+        _compare(given.items[i] if i < len(given.items) else None, sub, ctx, tally, f"{path}[{i}]")
+
+
+def _index(n: int, shape) -> str:
+    out = []
+    for size in reversed(shape):
+        out.append(n % size)
+        n //= size
+    return "".join(f"[{i}]" for i in reversed(out))
+
+
+# -- one scalar ------------------------------------------------------------------------
+
+def scalar(given, expected, ctx: Context) -> tuple[str, str | None]:
+    """(``equal`` | ``different`` | ``undecided``, an optional note code)."""
+    if isinstance(expected, Label) or isinstance(given, Label):
+        same = isinstance(given, Label) and isinstance(expected, Label) and \
+            predicates.labels_equal(given.text, expected.text)
+        return ("equal" if same else "different"), None
+    if isinstance(expected, Num) and isinstance(given, Num):
+        return _numbers(given, expected, ctx), None
+    return _expressions(given, expected, ctx)
+
+
+def _numbers(given: Num, expected: Num, ctx: Context) -> str:
+    if predicates.exactly_equal(given.exact, expected.exact):
+        return "equal"
+    if ctx.rel == 0 and ctx.abs == 0:
+        if given.exact is not None and expected.exact is not None and given.exact == expected.exact:
+            return "equal"
+        same = math.isfinite(expected.value) and given.value == expected.value
+        return "equal" if same else "different"
+    return "equal" if predicates.close(given.value, expected.value, rel=ctx.rel, abs=ctx.abs) else "different"
+
+
+def _expr(value):
+    return value.exact if isinstance(value, Num) else value.expr
+
+
+def _samples(value, ctx: Context) -> tuple:
+    expr = _expr(value)
+    key = ("samples", expr, ctx.variables)
+    found = ctx.cache.get(key)
+    if found is None:
+        if isinstance(value, Num):
+            found = (value.value,) * predicates.N_POINTS
+        else:
+            found = predicates.samples(expr, ctx.variables)
+        ctx.cache[key] = found
+    return found
+
+
+def _expressions(given, expected, ctx: Context) -> tuple[str, str | None]:
+    g, e = _expr(given), _expr(expected)
+    if g is None or e is None:
+        return "different", None
+    if g == e:
+        return "equal", None
+    verdict = predicates.agreement(_samples(given, ctx), _samples(expected, ctx), ctx.rel, ctx.abs)
+    if verdict in ("equal", "close"):
+        unsimplified = isinstance(expected, Sym) and isinstance(given, Sym) and _longer(g, e)
+        return "equal", ("not_simplified" if unsimplified else None)
+    if verdict == "different":
+        return "different", None
+    return _symbolic(g, e, ctx), None
+
+
+def _longer(given, expected) -> bool:
+    """The student's form is much longer than the key's (equivalent but not simplified)."""
+    g, e = sp.count_ops(given), sp.count_ops(expected)
+    return g > e + 3 and g > 1.5 * e
+
+
+def _symbolic(given, expected, ctx: Context) -> str:
+    if ctx.pool is None:
+        return "undecided"
+    # the key may use symbols with other assumptions: unify by name
+    expected = expected.xreplace({s: symbol(s.name) for s in expected.free_symbols})
+    given = given.xreplace({s: symbol(s.name) for s in given.free_symbols})
+    key = ("symbolic", given, expected)
+    if key in ctx.cache:
+        return ctx.cache[key]
+    remaining = ctx.deadline - time.monotonic()
+    if remaining <= 0.05:
+        return "undecided"
+    result = ctx.pool.equivalent(given, expected, timeout=remaining)
+    if result != "undecided":  # a time-out may succeed with a fresher budget
+        ctx.cache[key] = result
+    return result

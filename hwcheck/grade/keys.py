@@ -1,0 +1,258 @@
+"""The answer keys of a problem set, built once per batch.
+
+Each problem is solved once (``solve_calls`` counts it); its answers are
+normalised into value trees (``values.py``), each misconception of its kind
+is run once to get the wrong answers to recognise, and its worked steps are
+rendered on first need (only when some part is wrong).
+
+Optional hooks a kind module may define (besides ``MISCONCEPTIONS``):
+``PART_STEPS = {part: (macro, ...)}``, the steps to show when that part is
+wrong (otherwise: the first step whose data holds the part's answer, or all
+steps); ``grade_text(given, text)`` for free-text parts (the ``concept`` kind).
+Kind templates may set ``mistakes = {name: one-line explanation}``.
+
+>>> from hwcheck.api import load_problem_text
+>>> p = load_problem_text("{id: i, kind: init_bounds, given: {scheme: xavier_normal, n_in: 3, n_out: 1}}")
+>>> keys = KeySet([p])
+>>> [name for name, _ in keys["i"].parts["std"].variants], keys.solve_calls
+(['variance_for_std', 'fan_in_only', 'sign_flipped'], 1)
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+import sympy as sp
+
+from hwcheck import kinds
+from hwcheck.grade import compare as cmp
+from hwcheck.grade.values import Arr, Map, Num, Seq, Sym, Value, free_names, from_key, leaves
+from hwcheck.model import PartSpec, Problem, Solution
+
+log = logging.getLogger(__name__)
+
+VARIABLE_KEYS = ("wrt", "vars", "variables", "n_words")
+
+
+@dataclass(frozen=True)
+class PartKey:
+    spec: PartSpec
+    answer: Any  # the solver's exact answer
+    value: Value  # normalised
+    variants: tuple = ()  # ((misconception name, wrong value), ...), kind's first, then generic ones
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def points(self) -> float:
+        return self.spec.points
+
+
+@dataclass(frozen=True)
+class ProblemKey:
+    problem: Problem
+    solution: Solution
+    parts: Mapping[str, PartKey]
+    variables: tuple[str, ...]
+    text_grader: Callable | None = None
+    part_steps: Mapping[str, tuple] = field(default_factory=dict)
+    _memo: dict = field(default_factory=dict, compare=False, repr=False)  # rendered steps/labels, per lang
+
+    @property
+    def id(self) -> str:
+        return self.problem.id
+
+    @property
+    def part_names(self) -> tuple[str, ...]:
+        return self.problem.part_names
+
+    def template_module(self, lang: str = "en"):
+        if ("module", lang) not in self._memo:
+            from hwcheck import render
+
+            env = render.environment(lang)
+            self._memo[("module", lang)] = env.get_template(f"kinds/{self.problem.kind}.j2").make_module(
+                {"given": self.problem.given})
+        return self._memo[("module", lang)]
+
+    def mistakes(self, lang: str = "en") -> Mapping[str, str]:
+        """The kind template's ``mistakes`` dict ({} when it has none)."""
+        try:
+            found = getattr(self.template_module(lang), "mistakes", None)
+        except Exception:  # noqa: BLE001 - a template bug must not stop grading
+            log.exception("template of %s", self.problem.kind)
+            return {}
+        return dict(found) if isinstance(found, Mapping) else {}
+
+    def label(self, part: str, lang: str = "en") -> str:
+        try:
+            return str(getattr(self.template_module(lang), "labels", {}).get(part, part))
+        except Exception:  # noqa: BLE001
+            return part
+
+    def steps(self, lang: str = "en") -> list[dict]:
+        if ("steps", lang) not in self._memo:
+            from hwcheck import render
+
+            self._memo[("steps", lang)] = render.step_views(self.problem, self.solution, lang)
+        return self._memo[("steps", lang)]
+
+    def steps_for(self, part: str, lang: str = "en") -> list[dict]:
+        """The worked steps to show when ``part`` is wrong."""
+        views = self.steps(lang)
+        wanted = self.part_steps.get(part)
+        if wanted:
+            chosen = [v for v in views if v["macro"] in wanted]
+            if chosen:
+                return chosen
+        answer = self.parts[part].answer
+        for step, view in zip(self.solution.steps, views):
+            if any(_holds(v, answer) for v in step.data.values()):
+                return [view]
+        return views
+
+
+def _holds(value, answer) -> bool:
+    """``value`` is the answer object (or an equal non-trivial SymPy value)."""
+    if value is answer:
+        return True
+    if isinstance(answer, sp.Basic) and isinstance(value, sp.Basic):
+        if answer.is_Integer and abs(int(answer)) <= 1:
+            return False
+        try:
+            return bool(value == answer)
+        except Exception:  # noqa: BLE001
+            return False
+    return False
+
+
+class KeySet:
+    """Every problem of a set, solved once: ``keys[id]`` is its ``ProblemKey``."""
+
+    def __init__(self, problems):
+        self.problems = {p.id: p for p in problems}
+        self._keys: dict[str, ProblemKey] = {}
+        self.solve_calls = 0
+        self.cache: dict = {}  # comparison results shared by every student of the batch
+
+    def ids(self) -> list[str]:
+        return list(self.problems)
+
+    def get(self, pid: str) -> Problem | None:
+        return self.problems.get(pid)
+
+    def __getitem__(self, pid: str) -> ProblemKey:
+        if pid not in self._keys:
+            self._keys[pid] = self._build(self.problems[pid])
+        return self._keys[pid]
+
+    def __iter__(self):
+        return (self[pid] for pid in self.problems)
+
+    def __len__(self):
+        return len(self.problems)
+
+    def _build(self, problem: Problem) -> ProblemKey:
+        from hwcheck import api
+
+        self.solve_calls += 1
+        solution = api.solve(problem)
+        kind = kinds.get(problem.kind)
+        text_grader = getattr(kind.module, "grade_text", None)
+        values = {p.name: from_key(solution.answers[p.name]) for p in problem.parts} if text_grader is None else {}
+        variables = tuple(sorted(_given_names(problem.given) | set().union(*map(free_names, values.values()))
+                                 if values else _given_names(problem.given)))
+        parts = {}
+        for spec in problem.parts:
+            answer = solution.answers.get(spec.name)
+            if text_grader is not None:
+                parts[spec.name] = PartKey(spec, answer, None)
+                continue
+            parts[spec.name] = PartKey(spec, answer, values[spec.name])
+        if text_grader is None:
+            parts = _with_variants(problem, kind, parts, variables)
+        return ProblemKey(problem, solution, parts, variables, text_grader,
+                          dict(getattr(kind.module, "PART_STEPS", {}) or {}))
+
+
+def _given_names(given) -> set[str]:
+    """Variable names a problem's given mentions (free symbols, ``wrt``, ``vars`` ...)."""
+    names: set[str] = set()
+    stack = [given]
+    seen = 0
+    while stack and seen < 10_000:
+        seen += 1
+        value = stack.pop()
+        if isinstance(value, sp.Basic):
+            names |= {s.name for s in value.free_symbols}
+        elif isinstance(value, Mapping):
+            for k, v in value.items():
+                if k in VARIABLE_KEYS:
+                    names |= {str(x) for x in (v if isinstance(v, (list, tuple)) else [v])
+                              if isinstance(x, (str, sp.Symbol)) and str(x).isidentifier()}
+                stack.append(v)
+        elif isinstance(value, (list, tuple)):
+            stack.extend(value)
+    return names
+
+
+def _with_variants(problem, kind, parts: dict, variables) -> dict:
+    """Attach each misconception's wrong answer to the parts it changes."""
+    found: dict[str, list] = {name: [] for name in parts}
+    for name, fn in kind.misconceptions.items():
+        try:
+            wrong = fn(problem.given) or {}
+        except Exception:  # noqa: BLE001 - a variant that does not apply to this given
+            log.debug("misconception %s of %s does not apply", name, kind.name, exc_info=True)
+            continue
+        for part, answer in wrong.items():
+            if part not in parts:
+                continue
+            try:
+                value = from_key(answer)
+            except Exception:  # noqa: BLE001
+                continue
+            if _same(value, parts[part], variables):
+                continue  # for this given the mistake changes nothing: it cannot be recognised
+            found[part].append((name, value))
+    for part, key in parts.items():
+        for name, value in _generic_variants(key.value):
+            if name not in {n for n, _ in found[part]} and not _same(value, key, variables):
+                found[part].append((name, value))
+    return {part: PartKey(key.spec, key.answer, key.value, tuple(found[part])) for part, key in parts.items()}
+
+
+def _same(value: Value, key: PartKey, variables) -> bool:
+    ctx = cmp.Context.for_part(key.spec.tolerance, variables)
+    try:
+        return cmp.compare(value, key.value, ctx).all_right
+    except Exception:  # noqa: BLE001
+        return True
+
+
+def _generic_variants(value: Value):
+    """Mistakes any kind can show: a transposed matrix, a flipped sign."""
+    if isinstance(value, Arr) and len(value.shape) == 2 and not value.is_vector:
+        yield "transposed", value.transposed()
+    negated = _negate(value)
+    if negated is not None and leaves(value) > 0:
+        yield "sign_flipped", negated
+
+
+def _negate(value: Value):
+    if isinstance(value, Num):
+        return Num.of(-value.exact) if value.exact is not None and value.exact != 0 else None
+    if isinstance(value, Sym):
+        return Sym(-value.expr)
+    if isinstance(value, Arr):
+        items = [_negate(v) for v in value.items]
+        if any(v is None and not (isinstance(o, Num) and o.exact == 0) for v, o in zip(items, value.items)):
+            return None
+        if all(v is None for v in items):
+            return None
+        return Arr(value.shape, tuple(o if v is None else v for v, o in zip(items, value.items)))
+    return None

@@ -1,0 +1,332 @@
+"""Parse phase: a student's raw answer, read against the key's shape, into a value tree.
+
+The key says what is asked (a number, an expression, a vector, a map ...);
+the raw answer (JSON/YAML value) is read accordingly. Text goes through the
+allow-list parser ``hwcheck.expr.parse_expr`` (never ``eval``), with ``^`` for
+powers and implicit products (``2x cos(x^2)``); ``$...$`` is LaTeX and goes
+through ``hwcheck.latex_input.latex_to_plain`` first. An answer that cannot be
+read raises ``Unreadable`` with a message code and its data; the wording lives
+in ``templates/en/grade/messages.j2``.
+
+>>> from hwcheck.grade.values import Num, Sym
+>>> read(" 1/8 ", Num.of(sp.Rational(1, 8))).exact
+1/8
+>>> read("2x cos(x^2)", Sym(sp.Symbol("x")), variables=("x",)).expr
+2*x*cos(x**2)
+>>> try:
+...     read("2х", Sym(sp.Symbol("x")), variables=("x",))    # a Cyrillic х
+... except Unreadable as e:
+...     print(e.code, e.data["suggest"])
+lookalike x
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any, Mapping
+
+import sympy as sp
+
+from hwcheck.errors import ParseError
+from hwcheck.expr import DEFAULT_LIMITS, Limits, parse_expr
+from hwcheck.grade import options
+from hwcheck.grade.values import Arr, Label, Map, Num, Seq, Sym, Value, to_float
+
+GRADE_LIMITS = Limits(max_length=2000, max_depth=60, max_exponent=1000, max_digits=10000)
+
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d{1,3})?")
+_FRACTION = re.compile(r"([+-]?\d{1,300})\s*/\s*(\d{1,300})")
+
+# Characters that look like ASCII ones (the common cases on Persian/Russian/Greek keyboards
+# and in word processors) -> what to type instead.
+LOOKALIKES = {
+    "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "і": "i", "ј": "j",
+    "ѕ": "s", "ԁ": "d", "ԛ": "q", "ԝ": "w", "к": "k", "м": "m", "т": "t", "в": "b", "н": "h",
+    "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P", "С": "C",
+    "Т": "T", "Х": "X", "У": "Y",
+    "α": "a", "ο": "o", "ν": "v", "ρ": "p", "τ": "t", "χ": "x", "ι": "i", "κ": "k",
+    "−": "-", "–": "-", "—": "-", "×": "*", "·": "*", "⋅": "*", "÷": "/", "²": "^2", "³": "^3",
+    "‘": "'", "’": "'", "“": '"', "”": '"', "\u00a0": " ", "\u200c": "", "٫": ".", "،": ",",
+    "۰": "0", "۱": "1", "۲": "2", "۳": "3", "۴": "4", "۵": "5", "۶": "6", "۷": "7", "۸": "8", "۹": "9",
+    "٠": "0", "١": "1", "٢": "2", "٣": "3", "٤": "4", "٥": "5", "٦": "6", "٧": "7", "٨": "8", "٩": "9",
+}
+
+
+class Unreadable(Exception):
+    """An answer that cannot be read: ``code`` names the message, ``data`` fills it."""
+
+    def __init__(self, code: str, **data):
+        super().__init__(code)
+        self.code, self.data = code, data
+
+    def at(self, path: str) -> "Unreadable":
+        """The same problem, located inside a list or map (``[1][2]``, ``.w``)."""
+        self.data["path"] = path + self.data.get("path", "")
+        return self
+
+
+def pointed(exc: ParseError, width: int = 60) -> str:
+    """``exc.pointed()`` on a window of the text around the bad character, printable only."""
+    text, offset = exc.text or "", exc.offset
+    if offset is not None and text and "\n" not in text:
+        start = max(0, min(offset - width // 2, len(text) - width))
+        window = text[start:start + width]
+        window = "".join(c if c.isprintable() else "?" for c in window)
+        prefix = "..." if start > 0 else ""
+        suffix = "..." if start + width < len(text) else ""
+        return ParseError(exc.message, prefix + window + suffix, offset - start + len(prefix)).pointed()
+    return exc.message
+
+
+def realign(exc: ParseError, original: str) -> ParseError:
+    """Point into the text as the student wrote it, not as the parser rewrote it
+    (``^`` became ``**``, ``*`` was inserted for implicit products).
+
+    >>> realign(ParseError("bad", "2*x**y", 5), "2x^y").pointed()
+    'bad\\n    2x^y\\n       ^'
+    """
+    source = exc.text or ""
+    if exc.offset is None or not source or source == original:
+        return exc
+    text = original.strip()
+    i = j = 0
+    mapping = {}
+    while j < len(source):
+        mapping[j] = min(i, len(text))
+        if i < len(text) and text[i] == source[j]:
+            i += 1
+            j += 1
+        elif i < len(text) and text[i] == "^" and source.startswith("**", j):
+            mapping[j + 1] = i
+            i += 1
+            j += 2
+        else:  # an inserted '*'
+            j += 1
+    mapping[len(source)] = len(text)
+    return ParseError(exc.message, text, mapping.get(exc.offset, min(exc.offset, len(text))))
+
+
+def describe(raw: Any) -> dict:
+    """What a raw value is, for a message: ``{"what": "list", "n": 3}``."""
+    if raw is None:
+        return {"what": "null"}
+    if isinstance(raw, bool):
+        return {"what": "boolean", "text": str(raw).lower()}
+    if isinstance(raw, (int, Decimal, float)):
+        return {"what": "number"}
+    if isinstance(raw, str):
+        return {"what": "text"}
+    if isinstance(raw, list):
+        return {"what": "list", "n": len(raw)}
+    if isinstance(raw, Mapping):
+        return {"what": "map", "keys": [str(k) for k in list(raw)[:5]]}
+    return {"what": type(raw).__name__}
+
+
+def expected_of(key: Value) -> dict:
+    """What the key asks for, for a message."""
+    if isinstance(key, Arr):
+        return {"what": "vector" if key.is_vector else "matrix", "shape": key.shape, "n": key.size}
+    if isinstance(key, Map):
+        return {"what": "map", "keys": list(key.keys())}
+    if isinstance(key, Seq):
+        return {"what": "list", "n": len(key.items)}
+    if isinstance(key, Sym):
+        return {"what": "expression"}
+    if isinstance(key, Label):
+        return {"what": "word"}
+    return {"what": "number"}
+
+
+def read(raw: Any, key: Value, *, variables: tuple[str, ...] = (), depth: int = 0) -> Value:
+    """Read ``raw`` as the kind of value ``key`` is; ``Unreadable`` if it cannot be."""
+    if depth > options.MAX_DEPTH:
+        raise Unreadable("too_deep", limit=options.MAX_DEPTH)
+    if isinstance(key, Arr):
+        return _read_array(raw, key, variables)
+    if isinstance(key, Map):
+        return _read_map(raw, key, variables, depth)
+    if isinstance(key, Seq):
+        return _read_seq(raw, key, variables, depth)
+    if isinstance(raw, (list, Mapping)):
+        raise Unreadable("type", expected=expected_of(key), found=describe(raw))
+    if isinstance(key, Label):
+        return _read_label(raw, key)
+    return read_scalar(raw, variables if isinstance(key, Sym) else ())
+
+
+def _read_label(raw, key: Label) -> Value:
+    if isinstance(raw, bool):
+        return Label(str(raw).lower())
+    if isinstance(raw, (int, Decimal)):
+        return Label(str(raw))
+    if isinstance(raw, str):
+        if len(raw) > 200:
+            raise Unreadable("too_long", n=len(raw), limit=200)
+        return Label(raw.strip())
+    raise Unreadable("type", expected=expected_of(key), found=describe(raw))
+
+
+def read_scalar(raw: Any, variables: tuple[str, ...] = ()) -> Value:
+    """A number or an expression (only the given ``variables`` may appear)."""
+    if isinstance(raw, bool) or raw is None:
+        raise Unreadable("type", expected={"what": "expression" if variables else "number"}, found=describe(raw))
+    if isinstance(raw, int):
+        if len(str(abs(raw))) > options.MAX_NUMBER_DIGITS:
+            raise Unreadable("number_range", limit=options.MAX_NUMBER_DIGITS)
+        return Num(sp.Integer(raw), float(raw), str(raw))
+    if isinstance(raw, float):  # only from Python callers; files give Decimal
+        raw = Decimal(repr(raw))
+    if isinstance(raw, Decimal):
+        return _decimal(raw, str(raw))
+    if not isinstance(raw, str):
+        raise Unreadable("type", expected={"what": "number"}, found=describe(raw))
+    text = raw.strip()
+    if not text:
+        raise Unreadable("empty")
+    if len(text) > GRADE_LIMITS.max_length:
+        raise Unreadable("too_long", n=len(text), limit=GRADE_LIMITS.max_length)
+    if _PLAIN_NUMBER.fullmatch(text):
+        return _decimal(Decimal(text), text)
+    fraction = _FRACTION.fullmatch(text)
+    if fraction:
+        p, q = int(fraction.group(1)), int(fraction.group(2))
+        if q == 0:
+            raise Unreadable("parse", pointed=pointed(ParseError("division by zero", text, text.index("/"))))
+        value = sp.Rational(p, q)
+        return Num(value, Fraction(p, q).__float__(), text)
+    if text.startswith("$") and text.endswith("$") and len(text) > 1:
+        text = _from_latex(text)
+    _refuse_lookalikes(text)
+    try:
+        expr = parse_expr(text, symbols=variables, implicit=True, limits=GRADE_LIMITS)
+    except ParseError as exc:
+        raise Unreadable("parse", pointed=pointed(realign(exc, text))) from None
+    except (RecursionError, MemoryError, OverflowError, ValueError, TypeError):
+        raise Unreadable("too_complex") from None
+    if expr.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+        raise Unreadable("not_finite", text=text)
+    if expr.is_number:
+        if expr.is_real is False:
+            raise Unreadable("not_real", text=text)
+        return Num(expr, to_float(expr), text)
+    return Sym(expr, text)
+
+
+def _decimal(d: Decimal, text: str) -> Num:
+    if not d.is_finite():
+        raise Unreadable("not_finite", text=text)
+    if abs(d.adjusted()) > options.MAX_NUMBER_DIGITS or len(d.as_tuple().digits) > options.MAX_NUMBER_DIGITS:
+        raise Unreadable("number_range", limit=options.MAX_NUMBER_DIGITS)
+    return Num(sp.Rational(str(d)), float(d), text)
+
+
+def _from_latex(text: str) -> str:
+    try:
+        from hwcheck.latex_input import latex_to_plain
+    except ImportError:
+        raise Unreadable("latex_unavailable") from None
+    try:
+        plain = latex_to_plain(text[1:-1])
+    except ParseError as exc:
+        raise Unreadable("latex", pointed=pointed(exc)) from None
+    if not isinstance(plain, str):  # defensive: the translator's contract is str
+        raise Unreadable("latex_unavailable")
+    return plain
+
+
+def _refuse_lookalikes(text: str) -> None:
+    for i, ch in enumerate(text):
+        if not ch.isascii() and ch in LOOKALIKES:
+            raise Unreadable("lookalike", char=ch, code_point=f"U+{ord(ch):04X}",
+                             name=unicodedata.name(ch, "unknown").title(), suggest=LOOKALIKES[ch],
+                             pointed=pointed(ParseError("", text, i)).lstrip("\n"))
+
+
+def _nested_shape(raw: list) -> tuple[tuple[int, ...], list]:
+    """(shape, flat entries) of a rectangular nested list; ``Unreadable`` if ragged."""
+    shape: list[int] = []
+    level = [raw]
+    while level and all(isinstance(v, list) for v in level):
+        lengths = {len(v) for v in level}
+        if len(lengths) > 1:
+            first = len(level[0])
+            bad = next(i for i, v in enumerate(level) if len(v) != first)
+            raise Unreadable("ragged", depth=len(shape), index=bad, n=len(level[bad]), first=first)
+        shape.append(lengths.pop())
+        if len(shape) > 4:
+            raise Unreadable("too_deep", limit=4)
+        nxt = [x for v in level for x in v]
+        if len(nxt) > options.MAX_LEAVES:
+            raise Unreadable("too_many", n=len(nxt), limit=options.MAX_LEAVES)
+        if any(isinstance(x, list) for x in nxt) and not all(isinstance(x, list) for x in nxt):
+            raise Unreadable("ragged_mixed", depth=len(shape))
+        level = nxt
+    return tuple(shape), level
+
+
+def _read_array(raw, key: Arr, variables) -> Arr:
+    mode_vars = variables if any(isinstance(v, Sym) for v in key.items) else ()
+    labels = key.items and all(isinstance(v, Label) for v in key.items)
+    if not isinstance(raw, list):
+        if key.size == 1 and not isinstance(raw, Mapping):
+            shape, flat = (1,), [raw]
+        else:
+            raise Unreadable("type", expected=expected_of(key), found=describe(raw))
+    else:
+        shape, flat = _nested_shape(raw)
+        if shape and shape[-1] == 0 and len(shape) == 1:
+            flat = []
+    items = []
+    for n, entry in enumerate(flat):
+        if isinstance(entry, Mapping):
+            raise Unreadable("type", expected={"what": "number"}, found=describe(entry)).at(_index(n, shape))
+        try:
+            items.append(_read_label(entry, key.items[0]) if labels else read_scalar(entry, mode_vars))
+        except Unreadable as exc:
+            raise exc.at(_index(n, shape)) from None
+    return Arr(shape, tuple(items))
+
+
+def _index(n: int, shape: tuple[int, ...]) -> str:
+    out = []
+    for size in reversed(shape or (1,)):
+        out.append(n % size if size else 0)
+        n //= size if size else 1
+    return "".join(f"[{i}]" for i in reversed(out))
+
+
+def _read_map(raw, key: Map, variables, depth) -> Map:
+    if not isinstance(raw, Mapping):
+        raise Unreadable("type", expected=expected_of(key), found=describe(raw))
+    items, extra = [], []
+    for name, value in raw.items():
+        name = str(name)
+        sub = key.get(name)
+        if sub is None:
+            extra.append(name)
+            continue
+        if value is None:
+            continue  # a key left empty is graded as a missing entry
+        try:
+            items.append((name, read(value, sub, variables=variables, depth=depth + 1)))
+        except Unreadable as exc:
+            raise exc.at(f".{name}") from None
+    return Map(tuple(items), tuple(extra))
+
+
+def _read_seq(raw, key: Seq, variables, depth) -> Seq:
+    if not isinstance(raw, list):
+        raise Unreadable("type", expected=expected_of(key), found=describe(raw))
+    if len(raw) > options.MAX_LEAVES:
+        raise Unreadable("too_many", n=len(raw), limit=options.MAX_LEAVES)
+    items = []
+    for i, value in enumerate(raw[: len(key.items)]):
+        try:
+            items.append(read(value, key.items[i], variables=variables, depth=depth + 1))
+        except Unreadable as exc:
+            raise exc.at(f"[{i}]") from None
+    return Seq(tuple(items), len(raw))
