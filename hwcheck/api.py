@@ -19,7 +19,9 @@ from hwcheck.model import Problem, Solution
 from hwcheck.spec import load_problem, problem_from_mapping, read_yaml, spec_files
 
 __all__ = ["load_problem", "load_problem_text", "solve", "render_solution", "solve_file",
-           "write_keys", "validate", "list_kinds", "write_atomic"]
+           "write_keys", "validate", "list_kinds", "write_atomic", "write_solution", "plan_figures"]
+
+FIGURES_MISSING = "matplotlib is not installed, so no figures were drawn (pip install matplotlib)"
 
 
 def load_problem_text(text: str, *, file: str = "<text>", default_id: str = "problem") -> Problem:
@@ -48,6 +50,49 @@ def solve_file(path: str | Path, *, format: str = "md", lang: str = "en") -> str
     return render_solution(load_problem(path), format=format, lang=lang)
 
 
+class Written(list):
+    """Paths written (a list), with ``notes``: one-line remarks for the user."""
+
+    def __init__(self, paths=(), notes=()):
+        super().__init__(paths)
+        self.notes = list(notes)
+
+
+def plan_figures(problem: Problem, solution: Solution, *, figures: bool = True,
+                 fmt: str = "svg") -> tuple[list[dict], list, list[str]]:
+    """The figures of a solution: ``([{name, file}], draw items, notes)``; nothing when the
+    kind has no ``figures`` hook, ``figures`` is false, or matplotlib is missing (a note says so)."""
+    from hwcheck import figures as fig
+
+    hook = fig.hook(problem.kind) if figures else None
+    if hook is None:
+        return [], [], []
+    if not fig.available():
+        return [], [], [FIGURES_MISSING]
+    items = list(hook(problem.given, solution))
+    return [{"name": name, "file": fig.file_name(problem.id, name, fmt)} for name, _ in items], items, []
+
+
+def write_solution(spec: str | Path, output: str | Path, *, format: str = "md", lang: str = "en",
+                   figures: bool = True, figure_format: str = "svg") -> Written:
+    """``hwcheck solve -o``: write the solution; for Markdown also its figures beside it
+    (``<id>-<figure>.svg``, linked from the document)."""
+    from hwcheck import figures as fig
+
+    problem = load_problem(spec)
+    solution = solve(problem)
+    output = Path(output)
+    planned, items, notes = plan_figures(problem, solution, figures=figures and format == "md", fmt=figure_format)
+    if format == "md":
+        text = render.document(problem, solution, "md", lang, figures=planned)
+    else:
+        text = render_solution(problem, solution, format=format, lang=lang)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    drawn = fig.write(items, output.parent, problem.id, figure_format) if items else []
+    write_atomic(output, text)
+    return Written([output] + [d["path"] for d in drawn], notes)
+
+
 def validate(paths: Iterable[str | Path]) -> tuple[list[Problem], list[SpecError]]:
     """Check every spec under ``paths``; return the good problems and the errors."""
     problems, errors = [], []
@@ -67,28 +112,38 @@ def validate(paths: Iterable[str | Path]) -> tuple[list[Problem], list[SpecError
     return problems, errors
 
 
-def write_keys(paths: Iterable[str | Path], *, out: str | Path = "solutions", lang: str = "en") -> list[Path]:
-    """``hwcheck key``: solve every spec; write ``<id>.md``, ``<id>.json`` and ``KEY.md``.
+def write_keys(paths: Iterable[str | Path], *, out: str | Path = "solutions", lang: str = "en",
+               figures: bool = True) -> list[Path]:
+    """``hwcheck key``: solve every spec; write ``<id>.md``, ``<id>.json`` and ``KEY.md``,
+    and the figures of kinds that draw them (``<id>-<figure>.svg``; not with ``figures=False``).
 
     Every spec is checked and solved before anything is written, so a bad spec
-    leaves the output folder as it was.
+    leaves the output folder as it was. The list returned also has ``notes``.
     """
+    from hwcheck import figures as fig
+
     problems, errors = validate(paths)
     if errors:
         raise KeySetError(errors)
     out = Path(out)
     documents: dict[Path, str] = {}
     entries = []
+    drawings, notes = [], []
     for problem in problems:
         solution = solve(problem)
-        documents[out / f"{problem.id}.md"] = render.document(problem, solution, "md", lang)
+        planned, items, remarks = plan_figures(problem, solution, figures=figures)
+        notes.extend(n for n in remarks if n not in notes)
+        if items:
+            drawings.append((items, problem.id))
+        documents[out / f"{problem.id}.md"] = render.document(problem, solution, "md", lang, figures=planned)
         documents[out / f"{problem.id}.json"] = render_solution(problem, solution, format="json", lang=lang)
         entries.append({"problem": problem, "answers": render.answer_views(problem, solution, lang)})
     documents[out / "KEY.md"] = render.key_document(entries, lang)
     out.mkdir(parents=True, exist_ok=True)
     for path, text in documents.items():
         write_atomic(path, text)
-    return list(documents)
+    drawn = [d["path"] for items, pid in drawings for d in fig.write(items, out, pid)]
+    return Written(list(documents) + drawn, notes)
 
 
 class KeySetError(HwcheckError):

@@ -73,11 +73,23 @@ def main(debug: bool) -> None:
               help="md: worked solution; tex: standalone LaTeX; json: the answer key.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
 @click.option("--lang", default="en", show_default=True, help="Language of the explanation.")
-def solve(spec: str, fmt: str, output: str | None, lang: str) -> None:
-    """Solve one problem spec and explain every step."""
+@click.option("--no-figures", is_flag=True, help="With -o and md: do not draw the kind's figures.")
+def solve(spec: str, fmt: str, output: str | None, lang: str, no_figures: bool) -> None:
+    """Solve one problem spec and explain every step.
+
+    With -o and --format md, kinds that draw figures write them beside the
+    output file (<id>-<figure>.svg) and the Markdown links them.
+    """
     from hwcheck import api
 
-    _run(lambda: _emit(api.solve_file(spec, format=fmt, lang=lang), output))
+    if output is None:
+        _run(lambda: _emit(api.solve_file(spec, format=fmt, lang=lang), None))
+        return
+    written = _run(api.write_solution, spec, output, format=fmt, lang=lang, figures=not no_figures)
+    for path in written:
+        click.echo(f"wrote {path}", err=True)
+    for note in written.notes:
+        click.echo(f"note: {note}", err=True)
 
 
 @main.command()
@@ -85,12 +97,16 @@ def solve(spec: str, fmt: str, output: str | None, lang: str) -> None:
 @click.option("-o", "--out", default="solutions", show_default=True, type=click.Path(file_okay=False),
               help="Folder for <id>.md, <id>.json and KEY.md.")
 @click.option("--lang", default="en", show_default=True, help="Language of the explanation.")
-def key(paths: tuple[str, ...], out: str, lang: str) -> None:
-    """Write answer keys for every spec in PATHS (files or folders)."""
+@click.option("--no-figures", is_flag=True, help="Do not draw the figures of kinds that have them.")
+def key(paths: tuple[str, ...], out: str, lang: str, no_figures: bool) -> None:
+    """Write answer keys for every spec in PATHS (files or folders), and their figures."""
     from hwcheck import api
 
-    written = _run(api.write_keys, paths, out=out, lang=lang)
-    click.echo(f"wrote {len(written)} files to {out}/ ({len(written) // 2} problems and KEY.md)", err=True)
+    written = _run(api.write_keys, paths, out=out, lang=lang, figures=not no_figures)
+    problems = sum(1 for p in written if str(p).endswith(".json"))
+    click.echo(f"wrote {len(written)} files to {out}/ ({problems} problems and KEY.md)", err=True)
+    for note in getattr(written, "notes", []):
+        click.echo(f"note: {note}", err=True)
 
 
 @main.command()

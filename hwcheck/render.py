@@ -85,14 +85,17 @@ def tex(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         if value and all(isinstance(v, (list, tuple, ExactArray, sp.MatrixBase, Mapping)) for v in value):
             return r",\; ".join(tex(v) for v in value)
-        items = [tex(v) for v in value]
-        if len(items) > 2 * MAX_SHOWN:
-            items = items[:4] + [r"\vdots"] + items[-2:]
+        if len(value) > 2 * MAX_SHOWN:
+            items = [tex(v) for v in value[:4]] + [r"\vdots"] + [tex(v) for v in value[-2:]]
+        else:
+            items = [tex(v) for v in value]
         return r"\begin{bmatrix} " + r" \\ ".join(items) + r" \end{bmatrix}"
     if value is None:
         return r"\text{--}"
     return sp.latex(sp.sympify(value))
 
+            if len(value) > 2 * MAX_SHOWN:  # a long trace of points: the first and last few
+                return r",\; ".join([tex(v) for v in value[:4]] + [r"\dots"] + [tex(v) for v in value[-2:]])
 
 def decimal(value: Any, digits: int = 6) -> str:
     """A short decimal for display (``≈`` values in the text).
@@ -272,8 +275,13 @@ def answer_views(problem: Problem, solution: Solution, lang: str = "en") -> list
     return views
 
 
-def document(problem: Problem, solution: Solution, fmt: str = "md", lang: str = "en") -> str:
-    """The worked solution as a Markdown or a standalone LaTeX document."""
+def document(problem: Problem, solution: Solution, fmt: str = "md", lang: str = "en", *,
+             figures: list[dict] | None = None) -> str:
+    """The worked solution as a Markdown or a standalone LaTeX document.
+
+    ``figures``: ``[{"name", "file"}]`` drawn beside the document (``api.write_solution``);
+    their captions come from the kind template's ``figure_titles``.
+    """
     env = environment(lang)
     context = {
         "problem": problem,
@@ -312,3 +320,14 @@ def answer_key(problem: Problem, solution: Solution, lang: str = "en") -> dict:
 def key_document(entries: list[dict], lang: str = "en") -> str:
     """KEY.md: the answers of a whole problem set on one page."""
     return environment(lang).get_template("key.md.j2").render(entries=entries)
+        "figures": figure_views(problem, figures or [], lang),
+def figure_views(problem: Problem, figures: list[dict], lang: str = "en") -> list[dict]:
+    """Each figure with its caption (the kind template's ``figure_titles``, else its name)."""
+    if not figures:
+        return []
+    env = environment(lang)
+    module = env.get_template(f"kinds/{problem.kind}.j2").make_module({"given": problem.given})
+    titles = getattr(module, "figure_titles", {})
+    return [{**f, "title": titles.get(f["name"], f["name"])} for f in figures]
+
+

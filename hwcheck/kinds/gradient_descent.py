@@ -1,0 +1,164 @@
+"""gradient_descent: b = a − γ∇f(a), step by step, and what the learning rate does.
+
+The gradient ∇f is differentiated once, symbolically; each step evaluates it at
+the current point ``a`` and moves to ``b = a − γ∇f(a)``; f is evaluated at every
+point. Values stay exact while readable (``hwcheck.optim``), then 50 digits.
+
+For a quadratic f the Hessian H is constant, the error obeys
+``e_{t+1} = (I − γH) e_t``, and with ``L`` the largest eigenvalue of H the
+descent converges for ``γ < 2/L`` (μ > 0), oscillates for ``γ = 2/L`` and
+diverges for ``γ > 2/L``; L is computed exactly and said. For any f the run is
+judged from its numbers: diverged (‖x‖ or |f| grows), converged (∇f ≈ 0),
+stalled (tiny steps: γ too small, or a flat region) or still going.
+
+Optional given ``compare``: a list of ``{learning_rate, label}`` runs drawn and
+tabulated beside the main one (several learning rates side by side).
+
+>>> from hwcheck.api import load_problem_text
+>>> p = load_problem_text('''
+... kind: gradient_descent
+... given: {f: "x**2", start: {x: 1}, learning_rate: 0.25, steps: 3}
+... ''')
+>>> answers = solve(p.given).answers
+>>> answers["iterates"], answers["f_values"][-1]
+([[1], [1/2], [1/4], [1/8]], 1/64)
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from hwcheck import optim
+from hwcheck.errors import Invalid
+from hwcheck.model import Part, Solution, Step
+from hwcheck.schema import Expression, Int, ListOf, MapOf, Number, Record, Text
+
+TITLE = "Gradient descent step by step: b = a − γ∇f(a)"
+
+MAX_STEPS = 10_000
+
+GIVEN = {
+    "f": Expression(doc="the function to minimise"),
+    "start": MapOf(doc="the starting point, variable: value (its order is the order of coordinates)",
+                   value=Number()),
+    "learning_rate": Number(doc="the step size γ", positive=True),
+    "steps": Int(doc="number of updates", min=1, max=MAX_STEPS),
+    "compare": ListOf(doc="optional extra runs drawn and tabulated beside this one: [{learning_rate, label}]",
+                      default=None, item=Record(fields={
+                          "learning_rate": Number(positive=True),
+                          "label": Text(default=None),
+                      })),
+}
+
+PARTS = {
+    "iterates": Part("x_0 ... x_T: steps + 1 points, the start included, each a list", default=True),
+    "gradients": Part("∇f(x_t) for t = 0 ... T−1, one per step"),
+    "f_values": Part("f(x_t) for t = 0 ... T"),
+    "final": Part("the last point x_T, a list"),
+}
+
+
+def check(given, parts) -> None:
+    names = {str(s) for s in given.f.free_symbols}
+    missing = sorted(names - set(given.start))
+    if missing:
+        raise Invalid(f"a start value for every variable of f ({', '.join(sorted(names))})",
+                      f"no value for {', '.join(missing)}", key="start")
+
+
+def _objective(given) -> optim.Objective:
+    return optim.Objective(given.f, list(given.start))
+
+
+def _run(given, learning_rate, sign=1):
+    settings = optim.Settings(learning_rate=learning_rate, sign=sign)
+    objective = _objective(given)
+    trace = optim.run("sgd", list(given.start.values()), settings, given.steps, objective=objective)
+    return objective, trace
+
+
+def solve(given) -> Solution:
+    objective, trace = _run(given, given.learning_rate)
+    names = objective.names
+    f_values = objective.values(trace.iterates)
+    T = given.steps
+    steps = [Step("gradient", {"f": given.f, "names": names, "partials": list(objective.gradient),
+                               "start": trace.iterates[0], "f0": f_values[0], "gamma": given.learning_rate})]
+    analysis = optim.quadratic(objective, given.learning_rate)
+    if analysis is not None:
+        steps.append(Step("quadratic", {"names": names, **analysis}))
+    shown = optim.window(T)
+    rows = [None if t is None else {"t": t, "a": trace.iterates[t - 1], "g": trace.gradients[t - 1],
+                                    "b": trace.iterates[t], "fb": f_values[t]}
+            for t in shown]
+    table = [None if t is None else {"t": t, "x": trace.iterates[t], "f": f_values[t]}
+             for t in [0] + optim.window(T, optim.TABLE_HEAD, optim.TABLE_TAIL)]
+    steps.append(Step("iterations", {"rows": rows, "table": table, "steps": T, "names": names,
+                                     "gamma": given.learning_rate, "exact_steps": trace.exact_steps}))
+    final_gradient = objective.gradient_at(trace.iterates[-1])
+    behaviour = optim.judge(trace.iterates, trace.gradients, f_values, final_gradient)
+    steps.append(Step("behaviour", {"b": behaviour, "final": trace.iterates[-1], "f_final": f_values[-1],
+                                    "f_start": f_values[0], "final_gradient": final_gradient, "steps": T,
+                                    "gamma": given.learning_rate, "quadratic": analysis}))
+    if given.compare:
+        steps.append(Step("comparison", {"runs": _comparison(given, objective, trace, f_values, behaviour)}))
+    answers = {"iterates": trace.iterates, "gradients": trace.gradients, "f_values": f_values,
+               "final": trace.iterates[-1]}
+    return Solution(steps, answers)
+
+
+def _comparison(given, objective, trace, f_values, behaviour) -> list[dict]:
+    runs = [{"label": None, "gamma": given.learning_rate, "iterates": trace.iterates, "f_values": f_values,
+             "status": behaviour.status, "main": True}]
+    for entry in given.compare:
+        _, other = _run(given, entry.learning_rate)
+        values = objective.values(other.iterates)
+        final_gradient = objective.gradient_at(other.iterates[-1])
+        status = optim.judge(other.iterates, other.gradients, values, final_gradient).status
+        runs.append({"label": entry.label, "gamma": entry.learning_rate, "iterates": other.iterates,
+                     "f_values": values, "status": status, "main": False})
+    return runs
+
+
+def figures(given, solution):
+    """The path on f (contours in 2-D, the graph in 1-D) and f against the step number."""
+    from hwcheck import figures as fig
+
+    runs = _runs_for_figures(given, solution)
+    names = list(given.start)
+    out = []
+    if len(names) == 2:
+        out.append(("path", lambda figure: fig.contour_paths(figure, given.f, names, runs, side_by_side=False)))
+        if len(runs) > 1:
+            out.append(("compare", lambda figure: fig.contour_paths(figure, given.f, names, runs,
+                                                                    side_by_side=True)))
+    elif len(names) == 1:
+        out.append(("path", lambda figure: fig.curve_1d(figure, given.f, names[0], runs)))
+    out.append(("loss", lambda figure: fig.value_curves(figure, runs)))
+    return out
+
+
+def _runs_for_figures(given, solution) -> list[dict]:
+    for step in solution.steps:
+        if step.macro == "comparison":
+            return [{"label": fig_label(r), "iterates": r["iterates"], "values": r["f_values"]}
+                    for r in step.data["runs"]]
+    return [{"label": fig_label({"gamma": given.learning_rate, "label": None}),
+             "iterates": solution.answers["iterates"], "values": solution.answers["f_values"]}]
+
+
+def fig_label(run) -> str:
+    return run["label"] or f"$\\gamma = {sp.latex(run['gamma'])}$"
+
+
+def _ascent(given):
+    """The update with the sign flipped: b = a + γ∇f(a)."""
+    objective = _objective(given)
+    trace = optim.run("sgd", list(given.start.values()),
+                      optim.Settings(learning_rate=given.learning_rate, sign=-1), given.steps, objective=objective)
+    return {"iterates": trace.iterates, "final": trace.iterates[-1], "f_values": objective.values(trace.iterates)}
+
+
+MISCONCEPTIONS = {
+    "gradient_ascent": _ascent,
+}

@@ -1,0 +1,280 @@
+"""optimizer_trace: SGD, momentum, Nesterov, AdaGrad, RMSProp and Adam, step by step.
+
+The rules are those of the slides (``hwcheck.optim``), with ``α`` the learning
+rate and ``g`` the gradient, vectors elementwise:
+
+* sgd: x ← x − α g
+* momentum, gradient form (the default, torch's ``SGD(momentum=ρ)``):
+  v ← ρ v + g, x ← x − α v; velocity form: v ← ρ v − α g, x ← x + v. Both give
+  the same iterates: the velocity form's v is −α times the gradient form's.
+* nesterov: the gradient is taken at the look-ahead point x + ρ v (velocity
+  form); with x̃ = x + ρ v the same rule reads x̃ ← x̃ − ρ v_t + (1 + ρ) v_{t+1}
+  with the gradient at x̃ itself (the slides' change of variables).
+* adagrad: grad_squared ← grad_squared + g², x ← x − α g / (√grad_squared + ε)
+* rmsprop: grad_squared ← d·grad_squared + (1 − d) g², the same step
+* adam: first_moment ← β₁ m + (1 − β₁) g, second_moment ← β₂ s + (1 − β₂) g²;
+  with bias correction (t from 1) first_unbias = m / (1 − β₁ᵗ),
+  second_unbias = s / (1 − β₂ᵗ); x ← x − α m̂ / (√ŝ + ε)
+
+The gradient comes from ``f`` (differentiated once) or is given per step
+(``gradients``, for drills on the rule alone). Values stay exact while
+readable, then 50 digits; long runs show the first and last steps in full.
+
+Optional given ``compare``: a list of runs, each ``{optimizer, learning_rate,
+rho, momentum_form, decay_rate, beta1, beta2, eps, bias_correction, label}``
+(any key left out is taken from the main run), tabulated and drawn side by side.
+
+>>> from hwcheck.api import load_problem_text
+>>> p = load_problem_text('''
+... kind: optimizer_trace
+... given: {optimizer: momentum, f: "x**2", start: {x: 1}, learning_rate: 0.1, rho: 0.5, steps: 2}
+... parts: [iterates, state]
+... ''')
+>>> answers = solve(p.given).answers
+>>> answers["iterates"], answers["state"]
+([[1], [4/5], [27/50]], [{'velocity': [2]}, {'velocity': [13/5]}])
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from hwcheck import optim
+from hwcheck.errors import Invalid
+from hwcheck.model import Part, Solution, Step
+from hwcheck.schema import Bool, Choice, Expression, Int, ListOf, MapOf, Number, Record, Text, Vector
+
+TITLE = "Optimizer traces: SGD, momentum, Nesterov, AdaGrad, RMSProp, Adam"
+
+MAX_STEPS = 10_000
+
+_HYPER = {
+    "rho": Number(doc="momentum ρ (friction)", default="0.9", nonnegative=True),
+    "momentum_form": Choice(doc="momentum written as v = ρv + g, x −= αv (gradient) or v = ρv − αg, x += v "
+                                "(velocity)", options=optim.FORMS, default="gradient"),
+    "decay_rate": Number(doc="RMSProp decay rate", default="0.99", nonnegative=True),
+    "beta1": Number(doc="Adam β₁", default="0.9", nonnegative=True),
+    "beta2": Number(doc="Adam β₂", default="0.999", nonnegative=True),
+    "eps": Number(doc="ε in α·g/(√s + ε)", default="1e-7", positive=True),
+    "bias_correction": Bool(doc="Adam's bias correction", default=True),
+}
+
+GIVEN = {
+    "optimizer": Choice(doc="the update rule", options=optim.OPTIMIZERS),
+    "f": Expression(doc="the function to minimise (or give gradients)", default=None),
+    "gradients": ListOf(doc="one gradient per step, for drills on the rule (instead of f)",
+                        item=Vector(), default=None),
+    "start": MapOf(doc="the starting point, variable: value (its order is the order of coordinates)",
+                   value=Number()),
+    "learning_rate": Number(doc="the learning rate α", positive=True),
+    "steps": Int(doc="number of updates", min=1, max=MAX_STEPS),
+    **_HYPER,
+    "compare": ListOf(doc="optional extra runs, each overriding optimizer, learning_rate or a hyperparameter "
+                          "(and a label)", default=None,
+                      item=Record(fields={
+                          "optimizer": Choice(options=optim.OPTIMIZERS, default=None),
+                          "learning_rate": Number(positive=True, default=None),
+                          **{k: type(s)(**{**s.__dict__, "default": None}) for k, s in _HYPER.items()},
+                          "label": Text(default=None),
+                      })),
+}
+
+PARTS = {
+    "iterates": Part("x_0 ... x_T: steps + 1 points, the start included, each a list", default=True),
+    "final": Part("the last point x_T, a list"),
+    "state": Part("one map per step: the optimizer's state after it (velocity, grad_squared, first_moment, "
+                  "second_moment, and for Adam with bias correction first_unbias, second_unbias)"),
+    "gradients": Part("the gradient used at each step (for Nesterov at the look-ahead point)"),
+}
+
+_UNIT = ("rho", "decay_rate", "beta1", "beta2")  # must lie in [0, 1)
+
+
+def check(given, parts) -> None:
+    if (given.f is None) == (given.gradients is None):
+        raise Invalid("either f (to differentiate) or gradients (one per step)",
+                      "both" if given.f is not None else "neither", key="f")
+    if given.f is not None:
+        names = {str(s) for s in given.f.free_symbols}
+        missing = sorted(names - set(given.start))
+        if missing:
+            raise Invalid(f"a start value for every variable of f ({', '.join(sorted(names))})",
+                          f"no value for {', '.join(missing)}", key="start")
+    else:
+        if len(given.gradients) != given.steps:
+            raise Invalid(f"one gradient per step ({given.steps})", f"{len(given.gradients)} gradient(s)",
+                          key="gradients")
+        for i, g in enumerate(given.gradients):
+            if len(g) != len(given.start):
+                raise Invalid(f"gradients with {len(given.start)} entries, one per coordinate of start",
+                              f"{len(g)} entries", key=f"gradients[{i}]")
+    _check_unit(given, "")
+    for i, entry in enumerate(given.compare or ()):
+        _check_unit(entry, f"compare[{i}].")
+
+
+def _check_unit(values, prefix) -> None:
+    for key in _UNIT:
+        v = values[key]
+        if v is not None and not (0 <= v < 1):
+            raise Invalid("a number in [0, 1)", f"{v}", key=f"{prefix}{key}")
+
+
+def _objective(given):
+    return optim.Objective(given.f, list(given.start)) if given.f is not None else None
+
+
+def _trace(given, optimizer=None, objective=None, **override) -> optim.Trace:
+    settings = optim.settings_from(given, **override)
+    return optim.run(optimizer or given.optimizer, list(given.start.values()), settings, given.steps,
+                     objective=objective if objective is not None else _objective(given),
+                     gradients=given.gradients)
+
+
+def solve(given) -> Solution:
+    objective = _objective(given)
+    trace = _trace(given, objective=objective)
+    opt, T = given.optimizer, given.steps
+    names = list(given.start)
+    settings = optim.settings_from(given)
+    steps = [Step("rule", {"optimizer": opt, "form": given.momentum_form, "alpha": given.learning_rate,
+                           "rho": given.rho, "decay_rate": given.decay_rate, "beta1": given.beta1,
+                           "beta2": given.beta2, "eps": given.eps, "bias_correction": given.bias_correction})]
+    if objective is not None:
+        steps.append(Step("gradient", {"f": given.f, "names": names, "partials": list(objective.gradient),
+                                       "start": trace.iterates[0]}))
+    else:
+        steps.append(Step("drill", {"gradients": [list(g) for g in given.gradients], "start": trace.iterates[0],
+                                    "steps": T}))
+    f_values = objective.values(trace.iterates) if objective is not None else None
+    rows = [None if t is None else _row(trace, t, settings) for t in optim.window(T)]
+    table = [None if t is None else {"t": t, "x": trace.iterates[t], "f": f_values[t] if f_values else None}
+             for t in [0] + optim.window(T, optim.TABLE_HEAD, optim.TABLE_TAIL)]
+    steps.append(Step("iterations", {"optimizer": opt, "form": given.momentum_form, "rows": rows, "table": table,
+                                     "steps": T, "names": names, "exact_steps": trace.exact_steps,
+                                     "bias_correction": given.bias_correction, "alpha": given.learning_rate,
+                                     "rho": given.rho, "decay_rate": given.decay_rate, "beta1": given.beta1,
+                                     "beta2": given.beta2, "eps": given.eps, "has_f": objective is not None}))
+    if opt in ("momentum", "nesterov"):
+        steps.append(Step("equivalence", _equivalence(given, trace, objective)))
+    behaviour = None
+    if objective is not None:
+        behaviour = optim.judge(trace.iterates, trace.gradients, f_values,
+                                objective.gradient_at(trace.iterates[-1]))
+    steps.append(Step("summary", {"final": trace.iterates[-1], "f_values": f_values, "b": behaviour,
+                                  "steps": T, "optimizer": opt}))
+    if given.compare:
+        steps.append(Step("comparison", {"runs": _comparison(given, objective, trace, f_values, behaviour)}))
+    answers = {"iterates": trace.iterates, "final": trace.iterates[-1], "state": trace.states,
+               "gradients": trace.gradients}
+    return Solution(steps, answers)
+
+
+def _row(trace, t, settings) -> dict:
+    prev = trace.states[t - 2] if t > 1 else {k: [sp.Integer(0)] * len(trace.iterates[0])
+                                              for k in trace.states[0]}
+    detail = trace.detail(t)
+    return {"t": t, "x": trace.iterates[t - 1], "g": trace.gradients[t - 1], "x_new": trace.iterates[t],
+            "prev": prev, "state": trace.states[t - 1], "lookahead": detail.get("lookahead"),
+            "denominator": detail.get("denominator"),
+            "c1": 1 - settings.beta1**t, "c2": 1 - settings.beta2**t}
+
+
+def _equivalence(given, trace, objective) -> dict:
+    """Run the other momentum form: the same iterates, with v_velocity = −α v_gradient."""
+    other_form = "velocity" if given.momentum_form == "gradient" else "gradient"
+    other = _trace(given, objective=objective, momentum_form=other_form)
+    alpha = given.learning_rate
+    same = all(_close(a, b) for p, q in zip(trace.iterates, other.iterates) for a, b in zip(p, q))
+    grad_v, vel_v = (trace, other) if given.momentum_form == "gradient" else (other, trace)
+    shown = [t for t in optim.window(given.steps) if t is not None]
+    velocity = [s["velocity"] for s in vel_v.states]
+    data = {"form": given.momentum_form, "alpha": alpha, "rho": given.rho, "same": same,
+            "rows": [{"t": t, "v_grad": grad_v.states[t - 1]["velocity"], "v_vel": velocity[t - 1]}
+                     for t in shown],
+            "nesterov": given.optimizer == "nesterov", "tilde": None}
+    if given.optimizer == "nesterov":
+        # x̃_t = x_t + ρ v_t (velocity units); x̃ ← x̃ − ρ v_t + (1 + ρ) v_{t+1}, gradient at x̃
+        rho = given.rho
+        zero = [sp.Integer(0)] * len(trace.iterates[0])
+        vs = [zero] + velocity
+        tilde = [[xi + rho * vi for xi, vi in zip(x, v)] for x, v in zip(trace.iterates, vs)]
+        data["tilde"] = [{"t": t, "x": trace.iterates[t], "v": vs[t], "tilde": tilde[t],
+                          "v_prev": vs[t - 1], "tilde_prev": tilde[t - 1]} for t in shown]
+    return data
+
+
+def _close(a, b) -> bool:
+    if isinstance(a, sp.Float) or isinstance(b, sp.Float):
+        return abs(float(sp.N(a - b, 30))) <= 1e-30 * max(1.0, abs(float(a)))
+    return sp.simplify(a - b) == 0 if not (a.is_Rational and b.is_Rational) else a == b
+
+
+def _comparison(given, objective, trace, f_values, behaviour) -> list[dict]:
+    runs = [{"label": None, "optimizer": given.optimizer, "alpha": given.learning_rate,
+             "iterates": trace.iterates, "f_values": f_values,
+             "status": behaviour.status if behaviour else None, "main": True}]
+    for entry in given.compare:
+        override = {k: entry[k] for k in ("learning_rate", *_HYPER) if entry[k] is not None}
+        other = _trace(given, optimizer=entry.optimizer, objective=objective, **override)
+        values = objective.values(other.iterates) if objective is not None else None
+        status = None
+        if objective is not None:
+            status = optim.judge(other.iterates, other.gradients, values,
+                                 objective.gradient_at(other.iterates[-1])).status
+        runs.append({"label": entry.label, "optimizer": entry.optimizer or given.optimizer,
+                     "alpha": entry.learning_rate or given.learning_rate, "iterates": other.iterates,
+                     "f_values": values, "status": status, "main": False})
+    return runs
+
+
+def figures(given, solution):
+    """The path (2-D, on f's contours when f is given), f against the step, and runs side by side."""
+    from hwcheck import figures as fig
+
+    runs = _figure_runs(given, solution)
+    names = list(given.start)
+    out = []
+    if len(names) == 2:
+        out.append(("path", lambda figure: fig.contour_paths(figure, given.f, names, runs)))
+        if len(runs) > 1:
+            out.append(("compare", lambda figure: fig.contour_paths(figure, given.f, names, runs,
+                                                                    side_by_side=True)))
+    elif len(names) == 1 and given.f is not None:
+        out.append(("path", lambda figure: fig.curve_1d(figure, given.f, names[0], runs)))
+    if given.f is not None:
+        out.append(("loss", lambda figure: fig.value_curves(figure, runs)))
+    return out
+
+
+def _figure_runs(given, solution) -> list[dict]:
+    summary = next(s for s in solution.steps if s.macro == "summary")
+    runs = [{"optimizer": given.optimizer, "alpha": given.learning_rate, "label": None,
+             "iterates": solution.answers["iterates"], "f_values": summary.data["f_values"]}]
+    for step in solution.steps:
+        if step.macro == "comparison":
+            runs = step.data["runs"]
+    return [{"label": r["label"] or f"{r['optimizer']}, $\\alpha = {sp.latex(r['alpha'])}$",
+             "iterates": r["iterates"], "values": r["f_values"]} for r in runs]
+
+
+def _no_bias_correction(given) -> dict:
+    """Adam without the bias correction (the slides' "almost Adam")."""
+    if given.optimizer != "adam" or not given.bias_correction:
+        return {}
+    trace = _trace(given, bias_correction=False)
+    return {"iterates": trace.iterates, "final": trace.iterates[-1]}
+
+
+def _gradient_ascent(given) -> dict:
+    """The update with the sign flipped (a step up the gradient)."""
+    settings = optim.with_sign(optim.settings_from(given), -1)
+    trace = optim.run(given.optimizer, list(given.start.values()), settings, given.steps,
+                      objective=_objective(given), gradients=given.gradients)
+    return {"iterates": trace.iterates, "final": trace.iterates[-1]}
+
+
+MISCONCEPTIONS = {
+    "no_bias_correction": _no_bias_correction,
+    "gradient_ascent": _gradient_ascent,
+}

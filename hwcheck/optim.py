@@ -1,0 +1,587 @@
+"""First-order optimizers in the slides' notation, run exactly while readable.
+
+One driver (``run``) applies one local update rule per step (``RULES``). The
+rules are written once, over whatever numbers the driver hands them:
+
+* **exact** SymPy numbers (rationals, radicals, ``exp(1/2)``) while every new
+  value stays readable: a rational with at most ``EXACT_DIGITS`` digits in its
+  numerator and denominator, or a short radical/transcendental form
+  (``hwcheck.nn.readable``);
+* otherwise, from the first step whose exact values would grow past that,
+  **mpmath** numbers with ``WORK_DIGITS`` digits, rounded once to
+  ``nn.PRECISION`` (50) significant digits when the trace is returned.
+
+The gradient is differentiated once (``Objective``); exact points are
+substituted with ``xreplace``, floating points go through a lambdified mpmath
+function, so a 1,000-step trace costs milliseconds, not seconds.
+
+Rules (``x`` the point, ``g`` the gradient, ``α`` the learning rate; vectors
+elementwise; ``t`` counts steps from 1):
+
+* ``sgd``: x ← x − α g
+* ``momentum``: gradient form v ← ρ v + g, x ← x − α v; velocity form
+  v ← ρ v − α g, x ← x + v (the same iterates: v_velocity = −α v_gradient)
+* ``nesterov``: the gradient is taken at the look-ahead point x + ρ v
+  (velocity form; x − α ρ v in the gradient form), then as momentum
+* ``adagrad``: s ← s + g², x ← x − α g / (√s + ε)
+* ``rmsprop``: s ← d s + (1 − d) g², x ← x − α g / (√s + ε)
+* ``adam``: m ← β₁ m + (1 − β₁) g, s ← β₂ s + (1 − β₂) g²; with bias
+  correction m̂ = m / (1 − β₁ᵗ), ŝ = s / (1 − β₂ᵗ); x ← x − α m̂ / (√ŝ + ε)
+
+>>> from hwcheck.expr import parse_expr
+>>> f = Objective(parse_expr("x**2/2 + 5*y**2"), ["x", "y"])
+>>> f.gradient
+(x, 10*y)
+>>> trace = run("momentum", [1, 1], Settings(learning_rate=sp.Rational(1, 10)), 2, objective=f)
+>>> trace.iterates
+[[1, 1], [9/10, 0], [18/25, -9/10]]
+>>> trace.states[1]
+{'velocity': [9/5, 9]}
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable, Sequence
+
+import mpmath
+import sympy as sp
+
+from hwcheck.errors import Invalid
+from hwcheck.expr import symbol
+from hwcheck.nn import PRECISION, readable
+
+OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
+FORMS = ("gradient", "velocity")
+EXACT_DIGITS = 40  # digits of a numerator or denominator kept exact
+RADICAL_DIGITS = 12  # digits of the rationals inside a radical form kept exact
+WORK_DIGITS = PRECISION + 10  # guard digits while iterating in floating point
+
+# The state each optimizer keeps, named as in the slides' code.
+STATE_KEYS = {
+    "sgd": (),
+    "momentum": ("velocity",),
+    "nesterov": ("velocity",),
+    "adagrad": ("grad_squared",),
+    "rmsprop": ("grad_squared",),
+    "adam": ("first_moment", "second_moment"),
+}
+BIAS_KEYS = ("first_unbias", "second_unbias")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Hyperparameters, exact SymPy numbers (defaults as in the slides)."""
+
+    learning_rate: Any
+    rho: Any = sp.Rational(9, 10)
+    momentum_form: str = "gradient"
+    decay_rate: Any = sp.Rational(99, 100)
+    beta1: Any = sp.Rational(9, 10)
+    beta2: Any = sp.Rational(999, 1000)
+    eps: Any = sp.Rational(1, 10**7)
+    bias_correction: bool = True
+    sign: int = 1  # -1 runs the rule on -f: gradient ascent (a misconception)
+
+    def numbers(self) -> dict:
+        return {k: getattr(self, k) for k in ("learning_rate", "rho", "decay_rate", "beta1", "beta2", "eps")}
+
+
+class Undefined(Exception):
+    """f or its gradient is not a finite real number at a point of the path."""
+
+
+class Objective:
+    """f, its symbolic gradient (differentiated once) and fast evaluators."""
+
+    def __init__(self, expr, names: Sequence[str]):
+        self.expr = sp.sympify(expr)
+        self.names = tuple(names)
+        self.symbols = tuple(symbol(n) for n in self.names)
+        self.gradient = tuple(sp.diff(self.expr, s) for s in self.symbols)
+        self._mp: tuple[Callable, Callable] | None = None
+
+    def _compiled(self):
+        if self._mp is None:
+            self._mp = (sp.lambdify(self.symbols, self.expr, "mpmath"),
+                        sp.lambdify(self.symbols, list(self.gradient), "mpmath"))
+        return self._mp
+
+    def grad_exact(self, point) -> list:
+        sub = dict(zip(self.symbols, point))
+        return [_real(tidy(g.xreplace(sub))) for g in self.gradient]
+
+    def value_exact(self, point):
+        return _real(tidy(self.expr.xreplace(dict(zip(self.symbols, point)))))
+
+    def grad_mp(self, point) -> list:
+        try:
+            return [_real_mp(v) for v in self._compiled()[1](*point)]
+        except (ZeroDivisionError, ValueError, OverflowError):
+            raise Undefined from None
+
+    def value_mp(self, point):
+        try:
+            return _real_mp(self._compiled()[0](*point))
+        except (ZeroDivisionError, ValueError, OverflowError):
+            raise Undefined from None
+
+    def gradient_at(self, point):
+        """∇f at a point of a trace (exact where the point is); None where it is undefined."""
+        try:
+            if all(not isinstance(v, sp.Float) for v in point):
+                return self.grad_exact(point)
+            with mpmath.workdps(WORK_DIGITS):
+                return [to_sympy(v) for v in self.grad_mp([to_mp(v) for v in point])]
+        except Undefined:
+            return None
+
+    def value(self, point):
+        """f at a point of a trace (exact or Float), exact where the point is."""
+        if all(not isinstance(v, sp.Float) for v in point):
+            v = self.value_exact(point)
+            if is_readable(v):
+                return v
+        with mpmath.workdps(WORK_DIGITS):
+            return to_sympy(self.value_mp([to_mp(v) for v in point]))
+
+    def values(self, points) -> list:
+        """f along a whole trace: exact while the points are, then floating point."""
+        out = []
+        fast = False
+        for p in points:
+            if fast or any(isinstance(v, sp.Float) for v in p):
+                fast = True
+                with mpmath.workdps(WORK_DIGITS):
+                    out.append(to_sympy(self.value_mp([to_mp(v) for v in p])))
+            else:
+                out.append(self.value(p))
+        return out
+
+
+def _real(v):
+    if v.has(sp.zoo, sp.nan, sp.oo, -sp.oo) or v.is_real is False or v.has(sp.I):
+        raise Undefined
+    return v
+
+
+def _real_mp(v):
+    if isinstance(v, mpmath.mpc):
+        if v.imag != 0:
+            raise Undefined
+        v = v.real
+    v = mpmath.mpf(v)
+    if not mpmath.isfinite(v):
+        raise Undefined
+    return v
+
+
+def tidy(v):
+    """A canonical exact form: radicals expanded and denominators rationalised."""
+    v = sp.sympify(v)
+    if v.is_Rational or v.has(sp.Function) or v.has(sp.E):
+        return v
+    return sp.radsimp(sp.expand(v))
+
+
+def is_readable(v) -> bool:
+    """Keep ``v`` exact? Short rationals, short readable radical forms."""
+    if isinstance(v, sp.Float):
+        return False
+    if v.is_Rational:
+        return len(str(abs(v.p))) <= EXACT_DIGITS and len(str(v.q)) <= EXACT_DIGITS
+    return readable(v) and all(len(str(abs(r.p))) <= RADICAL_DIGITS and len(str(r.q)) <= RADICAL_DIGITS
+                               for r in v.atoms(sp.Rational))
+
+
+def to_mp(v):
+    if isinstance(v, mpmath.mpf):
+        return v
+    if isinstance(v, sp.Rational):
+        return mpmath.mpf(int(v.p)) / int(v.q)
+    return mpmath.mpf(sp.N(v, WORK_DIGITS + 5)._mpf_)
+
+
+_PREC = mpmath.libmp.dps_to_prec(PRECISION)
+
+
+def to_sympy(v):
+    """An mpmath number as a 50-digit SymPy Float (the one rounding)."""
+    if isinstance(v, mpmath.mpf):
+        # the same as sp.Float(v, 50), without its parsing overhead
+        return sp.Float._new(mpmath.libmp.mpf_pos(v._mpf_, _PREC, "n"), _PREC)
+    return v
+
+
+class _Exact:
+    """Arithmetic on exact SymPy numbers."""
+
+    exact = True
+
+    @staticmethod
+    def num(v):
+        return sp.sympify(v)
+
+    @staticmethod
+    def sqrt(v):
+        return tidy(sp.sqrt(v))
+
+    @staticmethod
+    def div(a, b):
+        return tidy(a / b)
+
+
+class _Mp:
+    """Arithmetic on mpmath numbers (the caller sets the precision)."""
+
+    exact = False
+    num = staticmethod(to_mp)
+    sqrt = staticmethod(mpmath.sqrt)
+
+    @staticmethod
+    def div(a, b):
+        return a / b
+
+
+# -- the update rules: one step each, from the immediate inputs only ------------------
+
+def _sgd(x, state, grad, t, h, ops):
+    g = grad(x)
+    return [xi - h["learning_rate"] * gi for xi, gi in zip(x, g)], {}, {"gradient": g}
+
+
+def _momentum(x, state, grad, t, h, ops, nesterov=False):
+    rho, alpha = h["rho"], h["learning_rate"]
+    v = state["velocity"]
+    velocity_form = h["momentum_form"] == "velocity"
+    lookahead = None
+    if nesterov:
+        # look ahead along the velocity: x + ρv (velocity form), x − αρv (gradient form)
+        lookahead = [xi + rho * vi if velocity_form else xi - alpha * rho * vi for xi, vi in zip(x, v)]
+    g = grad(lookahead if nesterov else x)
+    if velocity_form:
+        v_new = [rho * vi - alpha * gi for vi, gi in zip(v, g)]  # v ← ρv − αg
+        x_new = [xi + vi for xi, vi in zip(x, v_new)]  # x ← x + v
+    else:
+        v_new = [rho * vi + gi for vi, gi in zip(v, g)]  # v ← ρv + g
+        x_new = [xi - alpha * vi for xi, vi in zip(x, v_new)]  # x ← x − αv
+    info = {"gradient": g}
+    if nesterov:
+        info["lookahead"] = lookahead
+    return x_new, {"velocity": v_new}, info
+
+
+def _adaptive(x, s, g, h, ops, scale=None):
+    """x − α g / (√s + ε) elementwise; the denominators for the explanation."""
+    denom = [ops.sqrt(si) + h["eps"] for si in s]
+    step = [ops.div(h["learning_rate"] * gi, di) for gi, di in zip(g, denom)]
+    return [xi - si for xi, si in zip(x, step)], denom
+
+
+def _adagrad(x, state, grad, t, h, ops):
+    g = grad(x)
+    s = [si + gi * gi for si, gi in zip(state["grad_squared"], g)]  # grad_squared += dx * dx
+    x_new, denom = _adaptive(x, s, g, h, ops)
+    return x_new, {"grad_squared": s}, {"gradient": g, "denominator": denom}
+
+
+def _rmsprop(x, state, grad, t, h, ops):
+    d = h["decay_rate"]
+    g = grad(x)
+    s = [d * si + (1 - d) * gi * gi for si, gi in zip(state["grad_squared"], g)]
+    x_new, denom = _adaptive(x, s, g, h, ops)
+    return x_new, {"grad_squared": s}, {"gradient": g, "denominator": denom}
+
+
+def _adam(x, state, grad, t, h, ops):
+    b1, b2 = h["beta1"], h["beta2"]
+    g = grad(x)
+    m = [b1 * mi + (1 - b1) * gi for mi, gi in zip(state["first_moment"], g)]
+    s = [b2 * si + (1 - b2) * gi * gi for si, gi in zip(state["second_moment"], g)]
+    new_state = {"first_moment": m, "second_moment": s}
+    if h["bias_correction"]:
+        c1, c2 = 1 - b1**t, 1 - b2**t  # the moments start at 0: divide out the bias
+        m_hat = [ops.div(mi, c1) for mi in m]
+        s_hat = [ops.div(si, c2) for si in s]
+        new_state.update({"first_unbias": m_hat, "second_unbias": s_hat})
+    else:
+        m_hat, s_hat = m, s
+    x_new, denom = _adaptive(x, s_hat, m_hat, h, ops)
+    return x_new, new_state, {"gradient": g, "denominator": denom}
+
+
+RULES = {
+    "sgd": _sgd,
+    "momentum": _momentum,
+    "nesterov": lambda *a: _momentum(*a, nesterov=True),
+    "adagrad": _adagrad,
+    "rmsprop": _rmsprop,
+    "adam": _adam,
+}
+
+
+# -- the driver ----------------------------------------------------------------------
+
+@dataclass
+class Trace:
+    """A whole run; every number a SymPy number (exact, or a 50-digit Float)."""
+
+    optimizer: str
+    iterates: list  # steps + 1 points, each a list
+    gradients: list  # the gradient used at each step (at the look-ahead point for Nesterov)
+    states: list  # one map per step, the optimizer's state after it
+    raw_info: list = field(default_factory=list)  # per step: lookahead, denominator (as computed)
+    exact_steps: int = 0  # steps computed exactly before switching to floating point
+
+    def detail(self, t: int) -> dict:
+        """Extra values of step ``t`` (1-based) for the explanation, as SymPy numbers."""
+        return {k: [to_sympy(v) for v in vs] for k, vs in self.raw_info[t - 1].items() if k != "gradient"}
+
+    @property
+    def exact(self) -> bool:
+        return self.exact_steps == len(self.gradients)
+
+
+def _initial_state(optimizer: str, dim: int, settings: Settings) -> dict:
+    keys = STATE_KEYS[optimizer]
+    return {k: [sp.Integer(0)] * dim for k in keys}
+
+
+def run(optimizer: str, start: Sequence, settings: Settings, steps: int, *,
+        objective: Objective | None = None, gradients: Sequence | None = None) -> Trace:
+    """Run ``steps`` updates from ``start`` with the gradient of ``objective`` or the given ``gradients``.
+
+    Raises ``Invalid`` (key ``start``) when f or its gradient is undefined on the path.
+    """
+    if optimizer not in RULES:
+        raise ValueError(optimizer)
+    rule = RULES[optimizer]
+    sign = settings.sign
+    exact_h = settings.numbers() | {"momentum_form": settings.momentum_form,
+                                    "bias_correction": settings.bias_correction}
+    x = [sp.sympify(v) for v in start]
+    state = _initial_state(optimizer, len(x), settings)
+    iterates, grads, states, infos = [x], [], [], []
+    exact = True
+    exact_steps = 0
+    with mpmath.workdps(WORK_DIGITS):
+        mp_h = {k: (to_mp(v) if k in settings.numbers() else v) for k, v in exact_h.items()}
+        for t in range(1, steps + 1):
+            if exact:
+                def grad(p, t=t):
+                    if gradients is not None:
+                        return [sign * sp.sympify(v) for v in gradients[t - 1]]
+                    return [sign * v for v in objective.grad_exact(p)]
+                candidate = None
+                try:
+                    candidate = rule(x, state, grad, t, exact_h, _Exact)
+                    x_new, new_state, info = candidate
+                    values = x_new + [v for vs in new_state.values() for v in vs] + info["gradient"]
+                    if all(is_readable(v) for v in values):
+                        x, state = x_new, new_state
+                        iterates.append(x), grads.append(info["gradient"]), states.append(state)
+                        infos.append(info)
+                        exact_steps = t
+                        continue
+                except Undefined:
+                    _undefined(t, x)
+                # the exact forms grow past readable: go on in floating point from here
+                exact = False
+                x = [to_mp(v) for v in x]
+                state = {k: [to_mp(v) for v in vs] for k, vs in state.items()}
+
+            def grad_mp(p, t=t):
+                if gradients is not None:
+                    return [sign * to_mp(v) for v in gradients[t - 1]]
+                return [sign * v for v in objective.grad_mp(p)]
+            try:
+                x, state, info = rule(x, state, grad_mp, t, mp_h, _Mp)
+            except Undefined:
+                _undefined(t, iterates[-1])
+            if candidate is not None:
+                # the step where exact forms grew too long: values still readable stay exact
+                (ex, es, ei), candidate = candidate, None
+                iterates.append(_merge(ex, x)), grads.append(_merge(ei["gradient"], info["gradient"]))
+                states.append({k: _merge(es[k], state[k]) for k in state})
+                infos.append({k: _merge(ei[k], info[k]) for k in info})
+                continue
+            iterates.append(x), grads.append(info["gradient"]), states.append(state), infos.append(info)
+    conv = _converter()
+    return Trace(
+        optimizer=optimizer,
+        iterates=[conv(p) for p in iterates],
+        gradients=[conv(g) for g in grads],
+        states=[{k: conv(v) for k, v in s.items()} for s in states],
+        raw_info=infos,
+        exact_steps=exact_steps,
+    )
+
+
+def _merge(exact_values, mp_values) -> list:
+    return [e if is_readable(e) else m for e, m in zip(exact_values, mp_values)]
+
+
+def _converter():
+    def conv(values):
+        return [to_sympy(v) for v in values]
+    return conv
+
+
+def _undefined(t, x):
+    point = ", ".join(sp.sstr(sp.N(v, 6) if isinstance(v, (sp.Float, mpmath.mpf)) else v) for v in x)
+    raise Invalid("f and its gradient defined (finite and real) along the path",
+                  f"an undefined gradient at step {t}, x = ({point})", key="start")
+
+
+def settings_from(given, **override) -> Settings:
+    """Settings from a spec's given (keys missing from a kind keep their defaults)."""
+    names = ("learning_rate", "rho", "momentum_form", "decay_rate", "beta1", "beta2", "eps", "bias_correction")
+    values = {k: given[k] for k in names if k in given and given[k] is not None}
+    values.update({k: v for k, v in override.items() if v is not None})
+    return Settings(**values)
+
+
+def with_sign(settings: Settings, sign: int) -> Settings:
+    return replace(settings, sign=sign)
+
+
+def norm(vector) -> float:
+    """The Euclidean norm as a float (for judging behaviour, never for answers)."""
+    total = 0.0
+    for v in vector:
+        try:
+            total += float(v) ** 2
+        except OverflowError:
+            return math.inf
+    return math.sqrt(total)
+
+
+# -- reading a trace: which steps to show, how the run behaves ------------------------
+
+DETAIL_HEAD, DETAIL_TAIL = 3, 2  # steps worked in full when there are many
+TABLE_HEAD, TABLE_TAIL = 6, 4  # rows of the iterate table when there are many
+
+
+def window(steps: int, head: int = DETAIL_HEAD, tail: int = DETAIL_TAIL) -> list:
+    """The step numbers to show: all of 1..steps, or the first and last few with ``None`` between.
+
+    >>> window(4), window(100)
+    ([1, 2, 3, 4], [1, 2, 3, None, 99, 100])
+    """
+    if steps <= head + tail + 1:
+        return list(range(1, steps + 1))
+    return list(range(1, head + 1)) + [None] + list(range(steps - tail + 1, steps + 1))
+
+
+def quadratic(objective: Objective, learning_rate) -> dict | None:
+    """For a quadratic f (degree ≤ 2): the Hessian, its eigenvalues, L, and what γ does.
+
+    Gradient descent on a quadratic is linear: the error e_t = x_t − x* obeys
+    e_{t+1} = (I − γH) e_t, so along an eigenvector with eigenvalue λ it is
+    multiplied by 1 − γλ each step; |1 − γL| < 1 needs γ < 2/L.
+
+    >>> from hwcheck.expr import parse_expr
+    >>> q = quadratic(Objective(parse_expr("x**2/2 + 10*y**2"), ["x", "y"]), sp.Rational(1, 20))
+    >>> q["L"], q["threshold"], q["regime"], q["factor"]
+    (20, 1/10, 'converges', 19/20)
+    """
+    syms = objective.symbols
+    if not syms or len(syms) > 4:
+        return None
+    try:
+        poly = sp.Poly(objective.expr, *syms)
+    except sp.PolynomialError:
+        return None
+    if poly.total_degree() > 2 or any(not c.is_number for c in poly.coeffs()):
+        return None
+    H = sp.ImmutableMatrix(sp.hessian(objective.expr, syms))
+    try:
+        eigen = H.eigenvals()
+    except Exception:  # noqa: BLE001 - an eigenvalue SymPy cannot write in radicals
+        return None
+    lams = sorted((sp.nsimplify(sp.radsimp(v)) if not v.is_Rational else v for v in eigen),
+                  key=lambda v: float(sp.N(v, 30)))
+    L, mu = lams[-1], lams[0]
+    gamma = sp.sympify(learning_rate)
+    factors = [sp.Abs(1 - gamma * lam) for lam in lams]
+    factor = max(factors, key=lambda v: float(sp.N(v, 30)))
+    if L <= 0:
+        regime, threshold = "no_curvature" if L == 0 else "concave", None
+    else:
+        threshold = sp.Rational(2) / L
+        gap = sp.N(gamma - threshold, 30)
+        if mu < 0:
+            regime = "saddle"
+        elif gap > 0:
+            regime = "diverges"
+        elif gap == 0 or sp.simplify(gamma - threshold) == 0:
+            regime = "oscillates"
+        elif mu == 0:
+            regime = "flat"
+        else:
+            regime = "converges"
+    out = {"hessian": H, "eigenvalues": lams, "L": L, "mu": mu, "threshold": threshold,
+           "factor": factor, "regime": regime, "gamma": gamma, "condition": None,
+           "best_rate": None, "steps_per_digit": None}
+    if mu > 0:
+        out["condition"] = L / mu
+        out["best_rate"] = sp.Rational(2) / (L + mu)  # minimises max |1 − γλ|
+        f = float(sp.N(factor, 30))
+        if 0 < f < 1:
+            out["steps_per_digit"] = math.ceil(math.log(10) / -math.log(f))
+    return out
+
+
+@dataclass(frozen=True)
+class Behaviour:
+    """What the run did, judged from its numbers (floats, for words only)."""
+
+    status: str  # diverged, converged, stalled, progressing, stationary_start
+    start_norm: float
+    final_norm: float
+    final_gradient_norm: float | None
+    last_step: float
+    f_start: float | None
+    f_final: float | None
+    reversals: int  # successive steps pointing in opposite directions
+    increases: int  # steps where f went up
+
+    GRADIENT_TINY = 1e-6
+    STEP_TINY = 1e-6
+    GROWTH = 10.0
+
+
+def judge(iterates, gradients, f_values=None, final_gradient=None) -> Behaviour:
+    """Diverged (‖x‖ grows tenfold, or f ends above f(x_0) and still rising), converged (∇f ≈ 0),
+    stalled (tiny steps), or still going."""
+    fl = [[_float(v) for v in p] for p in iterates]
+    x0, xT = norm(iterates[0]), norm(iterates[-1])
+    steps = [[b - a for a, b in zip(p, q)] for p, q in zip(fl, fl[1:])]
+    last = math.sqrt(sum(d * d for d in steps[-1])) if steps else 0.0
+    reversals = sum(1 for d1, d2 in zip(steps, steps[1:]) if sum(a * b for a, b in zip(d1, d2)) < 0)
+    fs = [_float(v) for v in f_values] if f_values is not None else None
+    increases = sum(1 for a, b in zip(fs, fs[1:]) if b > a) if fs else 0
+    g_final = norm(final_gradient) if final_gradient is not None else None
+    g_first = norm(gradients[0]) if gradients else None
+    if g_first == 0 and all(norm(g) == 0 for g in gradients):
+        status = "stationary_start"
+    elif not math.isfinite(xT) or xT >= Behaviour.GROWTH * max(1.0, x0) and xT > norm(iterates[-2]) or (
+            fs and (not math.isfinite(fs[-1]) or fs[-1] > fs[0] and fs[-1] > fs[-2])):
+        # ‖x‖ blew up, or f ends above where it started and is still rising
+        status = "diverged"
+    elif g_final is not None and g_final <= Behaviour.GRADIENT_TINY:
+        status = "converged"
+    elif last <= Behaviour.STEP_TINY * max(1.0, xT):
+        status = "stalled"
+    else:
+        status = "progressing"
+    return Behaviour(status, x0, xT, g_final, last, fs[0] if fs else None, fs[-1] if fs else None,
+                     reversals, increases)
+
+
+def _float(v) -> float:
+    try:
+        return float(v)
+    except OverflowError:
+        return math.inf
