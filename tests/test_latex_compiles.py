@@ -1,0 +1,82 @@
+"""Every shipped problem's ``--format tex`` document compiles with pdflatex.
+
+Needs a TeX installation (Debian: texlive-latex-base, texlive-latex-recommended,
+texlive-fonts-recommended; texlive-lang-arabic for the Persian statements);
+skipped, saying so, when ``pdflatex`` is not on the PATH. A spec that does not
+load is skipped here: tests/test_contract.py reports it.
+"""
+
+import shutil
+import subprocess
+
+import pytest
+
+from hwcheck import api
+from hwcheck.errors import SpecError
+from hwcheck.spec import spec_files
+
+from conftest import PROBLEMS
+
+PDFLATEX = shutil.which("pdflatex")
+pytestmark = pytest.mark.skipif(PDFLATEX is None, reason="pdflatex is not installed (apt-get install "
+                                "texlive-latex-base texlive-latex-recommended texlive-fonts-recommended)")
+
+
+def compile_tex(source: str, folder) -> subprocess.CompletedProcess:
+    (folder / "doc.tex").write_text(source, encoding="utf-8")
+    return subprocess.run(
+        [PDFLATEX, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", "doc.tex"],
+        cwd=folder, capture_output=True, text=True, encoding="utf-8", errors="replace", timeout=120,
+    )
+
+
+def first_error(log: str) -> str:
+    lines = log.splitlines()
+    for k, line in enumerate(lines):
+        if line.startswith("!"):
+            return "\n".join(lines[k:k + 6])
+    return "\n".join(lines[-15:])
+
+
+@pytest.mark.parametrize("path", spec_files([PROBLEMS]), ids=lambda p: p.stem)
+def test_tex_document_compiles(path, tmp_path):
+    try:
+        problem = api.load_problem(path)
+    except SpecError as exc:
+        pytest.skip(f"invalid spec (reported by test_contract): {exc}")
+    source = api.render_solution(problem, format="tex")
+    result = compile_tex(source, tmp_path)
+    assert result.returncode == 0, first_error(result.stdout)
+    assert (tmp_path / "doc.pdf").stat().st_size > 1000
+
+
+def test_markdown_specials_survive(tmp_path):
+    """Text with TeX specials, lists, code and display math, through md_to_tex, compiles."""
+    problem = api.load_problem_text(
+        "{kind: sgd_dataset, statement: '50% of the data & a #1 pick: `order_of_draw`, ~x, a_b, "
+        "**bold** and *it*; $\\hat y = w x + b$.\n\n- one\n- two\n\n$$L = \\frac{1}{N}\\sum_i L_i$$\n',"
+        " given: {data: {x: [1, 2], y: [2, 4]}, init: {w: 0, b: 0}, learning_rate: 0.5, variant: batch}}")
+    result = compile_tex(api.render_solution(problem, format="tex"), tmp_path)
+    assert result.returncode == 0, first_error(result.stdout)
+
+
+PERSIAN = ("{kind: sgd_dataset, statement: 'روی چهار نقطه SGD: $\\hat y = w x + b$ با ReLU.\n\n"
+           "The loss (`خطا`) is **$L$ for all $N$**.\n',"
+           " given: {data: {x: [1, 2], y: [2, 4]}, init: {w: 0, b: 0}, learning_rate: 0.5, variant: batch}}")
+
+
+def test_persian_lines_compile_with_and_without_arabtex(tmp_path):
+    source = api.render_solution(api.load_problem_text(PERSIAN), format="tex")
+    assert r"\hwfa{" in source and r"\hwfarun{خطا}" in source and r"\textbf{$L$ for all $N$}" in source
+    with_arabtex = compile_tex(source, tmp_path)
+    assert with_arabtex.returncode == 0, first_error(with_arabtex.stdout)
+    # the fallback branch, as on a TeX installation without ArabTeX: a note instead of the Persian
+    (tmp_path / "without").mkdir()
+    without = compile_tex(source.replace(r"\IfFileExists{arabtex.sty}", r"\IfFileExists{no-such-package.sty}"),
+                          tmp_path / "without")
+    assert without.returncode == 0, first_error(without.stdout)
+
+
+def test_documents_without_persian_do_not_load_arabtex():
+    source = api.solve_file(PROBLEMS / "sgd-stochastic-1d.yaml", format="tex")
+    assert "arabtex" not in source
