@@ -66,6 +66,8 @@ SHOW_FIRST = 3
 SHOW_LAST = 2
 # Skipped updates listed one line each in the summary of the middle, up to this many.
 LIST_LIMIT = 40
+# Fractions whose numerator or denominator is longer than this are shown as decimals in the steps.
+SHOW_DIGITS = 9
 
 
 def _number(value, key: str):
@@ -246,9 +248,14 @@ def _out(v):
 
 
 def _show(v):
-    """A value for display: exact as it is, a float run's value to 10 digits."""
+    """A value for display: exact while short; a long fraction or a float run's value to 10 digits.
+
+    The answers stay exact: only the worked steps shorten (the template's conventions say so).
+    """
     v = _out(v)
-    return v if v.is_Rational else sp.Float(v, 10)
+    if v.is_Rational and max(len(str(abs(v.p))), len(str(v.q))) <= SHOW_DIGITS:
+        return v
+    return sp.Float(v, 10)
 
 
 def _vec(v: Sequence, scalar: bool, fn=_out):
@@ -352,7 +359,7 @@ def solve(given) -> Solution:
         "plans": [[list(batch) for batch in plan] for plan in plans], "updates": total,
         "short": sorted({len(plan[-1]) for plan in plans
                          if given.variant == "minibatch" and len(plan[-1]) < given.batch_size}),
-        "loss0": _show(loss0), "exact": is_exact(given),
+        "loss0": _show(loss0), "exact": is_exact(given), "show_digits": SHOW_DIGITS,
     })]
 
     def view(u):
