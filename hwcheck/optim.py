@@ -8,11 +8,13 @@ rules are written once, over whatever numbers the driver hands them:
   numerator and denominator, or a short radical/transcendental form
   (``hwcheck.nn.readable``);
 * otherwise, from the first step whose exact values would grow past that,
-  **mpmath** numbers with ``WORK_DIGITS`` digits, rounded once to
-  ``nn.PRECISION`` (50) significant digits when the trace is returned.
+  floating point with ``WORK_DIGITS`` digits, rounded once to
+  ``nn.PRECISION`` (50) significant digits when the trace is returned:
+  Python's ``decimal`` (C-fast) when f is a polynomial or the gradients are
+  given, mpmath when f has exp, tanh, sqrt and the like.
 
 The gradient is differentiated once (``Objective``); exact points are
-substituted with ``xreplace``, floating points go through a lambdified mpmath
+substituted with ``xreplace``, floating points go through a lambdified
 function, so a 1,000-step trace costs milliseconds, not seconds.
 
 Rules (``x`` the point, ``g`` the gradient, ``α`` the learning rate; vectors
@@ -41,12 +43,14 @@ elementwise; ``t`` counts steps from 1):
 
 from __future__ import annotations
 
+import decimal
 import math
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Sequence
 
 import mpmath
 import sympy as sp
+from sympy.core.expr import Expr
 
 from hwcheck.errors import Invalid
 from hwcheck.expr import symbol
@@ -100,13 +104,16 @@ class Objective:
         self.names = tuple(names)
         self.symbols = tuple(symbol(n) for n in self.names)
         self.gradient = tuple(sp.diff(self.expr, s) for s in self.symbols)
-        self._mp: tuple[Callable, Callable] | None = None
+        # polynomials evaluate in decimal (fast); anything with functions in mpmath
+        self.backend = _Dec if all(_polynomial(e) for e in (self.expr, *self.gradient)) else _Mp
+        self._fast: tuple[Callable, Callable] | None = None
 
     def _compiled(self):
-        if self._mp is None:
-            self._mp = (sp.lambdify(self.symbols, self.expr, "mpmath"),
-                        sp.lambdify(self.symbols, list(self.gradient), "mpmath"))
-        return self._mp
+        if self._fast is None:
+            modules = [{"mpf": decimal.Decimal}, "mpmath"] if self.backend is _Dec else "mpmath"
+            self._fast = (sp.lambdify(self.symbols, self.expr, modules),
+                          sp.lambdify(self.symbols, list(self.gradient), modules))
+        return self._fast
 
     def grad_exact(self, point) -> list:
         sub = dict(zip(self.symbols, point))
@@ -115,16 +122,17 @@ class Objective:
     def value_exact(self, point):
         return _real(tidy(self.expr.xreplace(dict(zip(self.symbols, point)))))
 
-    def grad_mp(self, point) -> list:
+    def grad_float(self, point) -> list:
+        """∇f at a point of backend numbers (inside ``backend.context()``)."""
         try:
-            return [_real_mp(v) for v in self._compiled()[1](*point)]
-        except (ZeroDivisionError, ValueError, OverflowError):
+            return [self.backend.check(v) for v in self._compiled()[1](*point)]
+        except (ZeroDivisionError, ValueError, OverflowError, ArithmeticError):
             raise Undefined from None
 
-    def value_mp(self, point):
+    def value_float(self, point):
         try:
-            return _real_mp(self._compiled()[0](*point))
-        except (ZeroDivisionError, ValueError, OverflowError):
+            return self.backend.check(self._compiled()[0](*point))
+        except (ZeroDivisionError, ValueError, OverflowError, ArithmeticError):
             raise Undefined from None
 
     def gradient_at(self, point):
@@ -132,8 +140,8 @@ class Objective:
         try:
             if all(not isinstance(v, sp.Float) for v in point):
                 return self.grad_exact(point)
-            with mpmath.workdps(WORK_DIGITS):
-                return [to_sympy(v) for v in self.grad_mp([to_mp(v) for v in point])]
+            with self.backend.context():
+                return [to_sympy(v) for v in self.grad_float([self.backend.num(v) for v in point])]
         except Undefined:
             return None
 
@@ -143,21 +151,35 @@ class Objective:
             v = self.value_exact(point)
             if is_readable(v):
                 return v
-        with mpmath.workdps(WORK_DIGITS):
-            return to_sympy(self.value_mp([to_mp(v) for v in point]))
+        with self.backend.context():
+            return to_sympy(self.value_float([self.backend.num(v) for v in point]))
 
     def values(self, points) -> list:
         """f along a whole trace: exact while the points are, then floating point."""
         out = []
         fast = False
-        for p in points:
-            if fast or any(isinstance(v, sp.Float) for v in p):
-                fast = True
-                with mpmath.workdps(WORK_DIGITS):
-                    out.append(to_sympy(self.value_mp([to_mp(v) for v in p])))
-            else:
-                out.append(self.value(p))
+        try:
+            for p in points:
+                if fast or any(isinstance(v, sp.Float) for v in p):
+                    fast = True
+                    with self.backend.context():
+                        out.append(to_sympy(self.value_float([self.backend.num(v) for v in p])))
+                else:
+                    out.append(self.value(p))
+        except Undefined:
+            _undefined(len(out), points[len(out)], what="f")
         return out
+
+
+def _polynomial(expr) -> bool:
+    """Only +, ×, whole powers, rationals and symbols (what decimal arithmetic evaluates)."""
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, sp.Pow):
+            if not node.exp.is_Integer:
+                return False
+        elif not isinstance(node, (sp.Add, sp.Mul, sp.Symbol, sp.Rational)):
+            return False
+    return True
 
 
 def _real(v):
@@ -173,6 +195,13 @@ def _real_mp(v):
         v = v.real
     v = mpmath.mpf(v)
     if not mpmath.isfinite(v):
+        raise Undefined
+    return v
+
+
+def _real_dec(v):
+    v = v if isinstance(v, decimal.Decimal) else decimal.Decimal(v)
+    if not v.is_finite():
         raise Undefined
     return v
 
@@ -200,18 +229,55 @@ def to_mp(v):
         return v
     if isinstance(v, sp.Rational):
         return mpmath.mpf(int(v.p)) / int(v.q)
+    if isinstance(v, decimal.Decimal):
+        return mpmath.mpf(str(v))
+    if isinstance(v, sp.Float):
+        return mpmath.mpf(v._mpf_)
     return mpmath.mpf(sp.N(v, WORK_DIGITS + 5)._mpf_)
 
 
+def to_dec(v):
+    """A number as a Decimal (rounded to the context's precision)."""
+    if isinstance(v, decimal.Decimal):
+        return v
+    if isinstance(v, int):
+        return decimal.Decimal(v)
+    if isinstance(v, sp.Rational):
+        return decimal.Decimal(int(v.p)) / int(v.q)
+    if isinstance(v, sp.Float):
+        sign, man, exp, _ = v._mpf_  # v = ±man · 2^exp = ±man · 5^(−exp) · 10^exp
+        d = decimal.Decimal(man << exp) if exp >= 0 else decimal.Decimal(man * 5**(-exp)).scaleb(exp)
+        return -d if sign else +d  # unary plus rounds to the context
+    return decimal.Decimal(sp.sstr(sp.N(v, WORK_DIGITS + 5), full_prec=True).replace("*^", "E"))
+
+
 _PREC = mpmath.libmp.dps_to_prec(PRECISION)
+_DEC_CONTEXT = decimal.Context(prec=WORK_DIGITS, Emax=10**6, Emin=-10**6,
+                               traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow])
 
 
 def to_sympy(v):
-    """An mpmath number as a 50-digit SymPy Float (the one rounding)."""
+    """A floating-point number as a 50-digit SymPy Float (the one rounding)."""
     if isinstance(v, mpmath.mpf):
         # the same as sp.Float(v, 50), without its parsing overhead
         return sp.Float._new(mpmath.libmp.mpf_pos(v._mpf_, _PREC, "n"), _PREC)
+    if isinstance(v, decimal.Decimal):
+        if abs(v.adjusted()) > 4000:
+            return sp.Float(str(v), PRECISION)
+        n, d = v.as_integer_ratio()
+        return _sympy_float(mpmath.libmp.from_rational(n, d, _PREC, "n"))
     return v
+
+
+def _sympy_float(mpf_tuple):
+    """A SymPy Float from a normalised mpf tuple at _PREC bits (what ``Float._new`` does, minus
+    re-normalising: a 1,000-step Adam trace makes some 13,000 of them)."""
+    if mpf_tuple == mpmath.libmp.fzero:
+        return sp.S.Zero
+    out = Expr.__new__(sp.Float)
+    out._mpf_ = mpf_tuple
+    out._prec = _PREC
+    return out
 
 
 class _Exact:
@@ -233,15 +299,40 @@ class _Exact:
 
 
 class _Mp:
-    """Arithmetic on mpmath numbers (the caller sets the precision)."""
+    """Arithmetic on mpmath numbers with WORK_DIGITS digits."""
 
     exact = False
     num = staticmethod(to_mp)
     sqrt = staticmethod(mpmath.sqrt)
+    check = staticmethod(_real_mp)
 
     @staticmethod
     def div(a, b):
         return a / b
+
+    @staticmethod
+    def context():
+        return mpmath.workdps(WORK_DIGITS)
+
+
+class _Dec:
+    """Arithmetic on Decimals with WORK_DIGITS digits (polynomial f, or given gradients)."""
+
+    exact = False
+    num = staticmethod(to_dec)
+    check = staticmethod(_real_dec)
+
+    @staticmethod
+    def sqrt(v):
+        return v.sqrt()
+
+    @staticmethod
+    def div(a, b):
+        return a / b
+
+    @staticmethod
+    def context():
+        return decimal.localcontext(_DEC_CONTEXT)
 
 
 # -- the update rules: one step each, from the immediate inputs only ------------------
@@ -365,8 +456,9 @@ def run(optimizer: str, start: Sequence, settings: Settings, steps: int, *,
     iterates, grads, states, infos = [x], [], [], []
     exact = True
     exact_steps = 0
-    with mpmath.workdps(WORK_DIGITS):
-        mp_h = {k: (to_mp(v) if k in settings.numbers() else v) for k, v in exact_h.items()}
+    flt = objective.backend if objective is not None else _Dec
+    with flt.context():
+        flt_h = {k: (flt.num(v) if k in settings.numbers() else v) for k, v in exact_h.items()}
         for t in range(1, steps + 1):
             if exact:
                 def grad(p, t=t):
@@ -388,17 +480,19 @@ def run(optimizer: str, start: Sequence, settings: Settings, steps: int, *,
                     _undefined(t, x)
                 # the exact forms grow past readable: go on in floating point from here
                 exact = False
-                x = [to_mp(v) for v in x]
-                state = {k: [to_mp(v) for v in vs] for k, vs in state.items()}
+                x = [flt.num(v) for v in x]
+                state = {k: [flt.num(v) for v in vs] for k, vs in state.items()}
 
-            def grad_mp(p, t=t):
+            def grad_float(p, t=t):
                 if gradients is not None:
-                    return [sign * to_mp(v) for v in gradients[t - 1]]
-                return [sign * v for v in objective.grad_mp(p)]
+                    return [sign * flt.num(v) for v in gradients[t - 1]]
+                return [sign * v for v in objective.grad_float(p)]
             try:
-                x, state, info = rule(x, state, grad_mp, t, mp_h, _Mp)
+                x, state, info = rule(x, state, grad_float, t, flt_h, flt)
             except Undefined:
                 _undefined(t, iterates[-1])
+            except (ArithmeticError, ValueError):  # decimal overflow: |x| beyond 10^1000000
+                _undefined(t, iterates[-1], what="overflow")
             if candidate is not None:
                 # the step where exact forms grew too long: values still readable stay exact
                 (ex, es, ei), candidate = candidate, None
@@ -428,10 +522,13 @@ def _converter():
     return conv
 
 
-def _undefined(t, x):
-    point = ", ".join(sp.sstr(sp.N(v, 6) if isinstance(v, (sp.Float, mpmath.mpf)) else v) for v in x)
+def _undefined(t, x, what="gradient"):
+    point = ", ".join(sp.sstr(v) if isinstance(v, sp.Rational) else f"{float(v):.6g}" for v in x)
+    if what == "overflow":
+        raise Invalid("a run whose numbers stay below 10^1000000", f"an overflow at step {t}: the run diverges "
+                      f"from x = ({point})", key="learning_rate")
     raise Invalid("f and its gradient defined (finite and real) along the path",
-                  f"an undefined gradient at step {t}, x = ({point})", key="start")
+                  f"an undefined {what} at step {t}, x = ({point})", key="start")
 
 
 def settings_from(given, **override) -> Settings:
