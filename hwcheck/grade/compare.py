@@ -223,15 +223,15 @@ def _expr(value):
     return value.exact if isinstance(value, Num) else value.expr
 
 
-def _samples(value, ctx: Context) -> tuple:
+def _samples(value, ctx: Context, trusted: bool) -> tuple:
     expr = _expr(value)
-    key = ("samples", expr, ctx.variables)
+    key = ("samples", expr, ctx.variables, trusted)
     found = ctx.cache.get(key)
     if found is None:
         if isinstance(value, Num):
             found = (value.value,) * predicates.N_POINTS
         else:
-            found = predicates.samples(expr, ctx.variables)
+            found = predicates.samples(expr, ctx.variables, trusted=trusted)
         ctx.cache[key] = found
     return found
 
@@ -242,7 +242,7 @@ def _expressions(given, expected, ctx: Context) -> tuple[str, str | None]:
         return "different", None
     if g == e:
         return "equal", None
-    verdict = predicates.agreement(_samples(given, ctx), _samples(expected, ctx), ctx.rel, ctx.abs)
+    verdict = predicates.agreement(_samples(given, ctx, False), _samples(expected, ctx, True), ctx.rel, ctx.abs)
     if verdict in ("equal", "close"):
         unsimplified = isinstance(expected, Sym) and isinstance(given, Sym) and _longer(g, e)
         return "equal", ("not_simplified" if unsimplified else None)

@@ -23,7 +23,10 @@ lookalike x
 from __future__ import annotations
 
 import re
+import signal
+import threading
 import unicodedata
+from contextlib import contextmanager
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Mapping
@@ -31,14 +34,16 @@ from typing import Any, Mapping
 import sympy as sp
 
 from hwcheck.errors import ParseError
-from hwcheck.expr import DEFAULT_LIMITS, Limits, parse_expr
+from hwcheck.expr import Limits, parse_expr
 from hwcheck.grade import options
-from hwcheck.grade.values import Arr, Label, Map, Num, Seq, Sym, Value, to_float
+from hwcheck.grade.values import Arr, Label, Map, Num, Seq, Sym, Value
 
-GRADE_LIMITS = Limits(max_length=2000, max_depth=60, max_exponent=1000, max_digits=10000)
+# Numbers up to 10^300: float-sized, so no step needs SymPy at huge precision.
+GRADE_LIMITS = Limits(max_length=2000, max_depth=60, max_exponent=1000, max_digits=300)
+PARSE_SECONDS = 1.0  # in-process parsing of one entry (SymPy's automatic evaluation) is cut off after this
 
-_PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d{1,3})?")
-_FRACTION = re.compile(r"([+-]?\d{1,300})\s*/\s*(\d{1,300})")
+_PLAIN_NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]{1,3})?")
+_FRACTION = re.compile(r"([+-]?[0-9]{1,300}) */ *([0-9]{1,300})")
 
 # Characters that look like ASCII ones (the common cases on Persian/Russian/Greek keyboards
 # and in word processors) -> what to type instead.
@@ -155,7 +160,7 @@ def read(raw: Any, key: Value, *, variables: tuple[str, ...] = (), depth: int = 
         raise Unreadable("type", expected=expected_of(key), found=describe(raw))
     if isinstance(key, Label):
         return _read_label(raw, key)
-    return read_scalar(raw, variables if isinstance(key, Sym) else ())
+    return read_scalar(raw, variables)
 
 
 def _read_label(raw, key: Label) -> Value:
@@ -197,23 +202,69 @@ def read_scalar(raw: Any, variables: tuple[str, ...] = ()) -> Value:
         if q == 0:
             raise Unreadable("parse", pointed=pointed(ParseError("division by zero", text, text.index("/"))))
         value = sp.Rational(p, q)
-        return Num(value, Fraction(p, q).__float__(), text)
+        try:
+            approx = float(Fraction(p, q))
+        except OverflowError:
+            approx = float("inf") if p > 0 else float("-inf")
+        return Num(value, approx, text)
     if text.startswith("$") and text.endswith("$") and len(text) > 1:
         text = _from_latex(text)
     _refuse_lookalikes(text)
     try:
-        expr = parse_expr(text, symbols=variables, implicit=True, limits=GRADE_LIMITS)
+        with time_limit(PARSE_SECONDS):
+            expr = parse_expr(text, symbols=variables, implicit=True, limits=GRADE_LIMITS)
+            if expr.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+                raise Unreadable("not_finite", text=text)
+            number = expr.is_number
+            if number and (expr.has(sp.I) or expr.is_real is False):
+                raise Unreadable("not_real", text=text)
     except ParseError as exc:
         raise Unreadable("parse", pointed=pointed(realign(exc, text))) from None
-    except (RecursionError, MemoryError, OverflowError, ValueError, TypeError):
+    except (RecursionError, MemoryError, OverflowError, ValueError, TypeError, TimeLimit):
         raise Unreadable("too_complex") from None
-    if expr.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
-        raise Unreadable("not_finite", text=text)
-    if expr.is_number:
-        if expr.is_real is False:
-            raise Unreadable("not_real", text=text)
-        return Num(expr, to_float(expr), text)
+    if number:
+        return Num(expr, _float(expr), text)
     return Sym(expr, text)
+
+
+def _float(expr) -> float:
+    """The float of a student's number, without SymPy's arbitrary-precision evalf."""
+    from hwcheck.grade.predicates import evaluate
+
+    try:
+        return evaluate(expr, {})
+    except (ValueError, ZeroDivisionError, TypeError, KeyError, RecursionError, OverflowError):
+        return float("nan")
+
+
+class TimeLimit(Exception):
+    """In-process work ran past its time limit."""
+
+
+@contextmanager
+def time_limit(seconds: float):
+    """Interrupt the block after ``seconds`` (SIGALRM; only in the main thread of a Unix process).
+
+    Parsing builds SymPy objects, and SymPy evaluates some of them on the way;
+    the static bounds make that cheap, this is the backstop.
+    """
+    usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    if not usable:
+        yield
+        return
+
+    def expire(signum, frame):
+        raise TimeLimit()
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    old_delay, old_interval = signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        if old_delay:  # an outer timer was running: give it back what is left of it
+            signal.setitimer(signal.ITIMER_REAL, max(0.001, old_delay - seconds), old_interval)
 
 
 def _decimal(d: Decimal, text: str) -> Num:
@@ -269,7 +320,6 @@ def _nested_shape(raw: list) -> tuple[tuple[int, ...], list]:
 
 
 def _read_array(raw, key: Arr, variables) -> Arr:
-    mode_vars = variables if any(isinstance(v, Sym) for v in key.items) else ()
     labels = key.items and all(isinstance(v, Label) for v in key.items)
     if not isinstance(raw, list):
         if key.size == 1 and not isinstance(raw, Mapping):
@@ -285,7 +335,7 @@ def _read_array(raw, key: Arr, variables) -> Arr:
         if isinstance(entry, Mapping):
             raise Unreadable("type", expected={"what": "number"}, found=describe(entry)).at(_index(n, shape))
         try:
-            items.append(_read_label(entry, key.items[0]) if labels else read_scalar(entry, mode_vars))
+            items.append(_read_label(entry, key.items[0]) if labels else read_scalar(entry, variables))
         except Unreadable as exc:
             raise exc.at(_index(n, shape)) from None
     return Arr(shape, tuple(items))

@@ -77,12 +77,16 @@ def points(names: tuple[str, ...]) -> tuple[dict, ...]:
     return tuple(out)
 
 
-def samples(expr, names: tuple[str, ...]) -> tuple[float, ...]:
-    """``expr`` at each of ``points(names)``; nan where it is undefined there."""
+def samples(expr, names: tuple[str, ...], *, trusted: bool = False) -> tuple[float, ...]:
+    """``expr`` at each of ``points(names)``; nan where it is undefined there.
+
+    ``trusted``: the expression comes from a solver, so SymPy's ``evalf`` may
+    evaluate what the small evaluator does not know (never for student input,
+    where ``evalf`` could need unbounded precision)."""
     out = []
     for point in points(tuple(sorted(names))):
         try:
-            value = evaluate(expr, point)
+            value = evaluate(expr, point, trusted=trusted)
         except (ValueError, ZeroDivisionError, TypeError, KeyError, RecursionError):
             value = math.nan
         out.append(value if isinstance(value, float) else math.nan)
@@ -122,11 +126,15 @@ _UNARY = {
 }
 
 
-def evaluate(expr, point: dict) -> float:
+def evaluate(expr, point: dict, *, trusted: bool = False) -> float:
     """A float for ``expr`` at ``point`` (name -> float); raises ValueError where undefined.
 
-    Handles what the allow-list parser can build (and what solvers return);
-    anything else falls back to SymPy's ``evalf`` (only solver output reaches it).
+    Handles what the allow-list parser can build, in plain floats (an overflow
+    is ±inf, a domain error is ValueError); anything else is ValueError, or for
+    ``trusted`` (solver) expressions SymPy's ``evalf``.
+
+    >>> evaluate(sp.sin(sp.Integer(10)**300) + 1, {}) == math.sin(1e300) + 1
+    True
     """
     if expr.is_Symbol:
         return float(point[expr.name])
@@ -138,14 +146,14 @@ def evaluate(expr, point: dict) -> float:
     args = expr.args
     try:
         if expr.is_Add:
-            return math.fsum(evaluate(a, point) for a in args)
+            return math.fsum(evaluate(a, point, trusted=trusted) for a in args)
         if expr.is_Mul:
             out = 1.0
             for a in args:
-                out *= evaluate(a, point)
+                out *= evaluate(a, point, trusted=trusted)
             return out
         if expr.is_Pow:
-            base, exp = evaluate(args[0], point), evaluate(args[1], point)
+            base, exp = evaluate(args[0], point, trusted=trusted), evaluate(args[1], point, trusted=trusted)
             if base == 0 and exp < 0:
                 raise ZeroDivisionError
             if base < 0 and not float(exp).is_integer():
@@ -153,15 +161,17 @@ def evaluate(expr, point: dict) -> float:
             return math.pow(base, exp)
         name = type(expr).__name__
         if name in _UNARY and len(args) == 1:
-            return _UNARY[name](evaluate(args[0], point))
+            return _UNARY[name](evaluate(args[0], point, trusted=trusted))
         if name == "log":
-            value = evaluate(args[0], point)
-            return math.log(value) if len(args) == 1 else math.log(value, evaluate(args[1], point))
+            value = evaluate(args[0], point, trusted=trusted)
+            return math.log(value) if len(args) == 1 else math.log(value, evaluate(args[1], point, trusted=trusted))
         if name in ("Max", "Min"):
-            values = [evaluate(a, point) for a in args]
+            values = [evaluate(a, point, trusted=trusted) for a in args]
             return max(values) if name == "Max" else min(values)
     except OverflowError:
         return math.inf
+    if not trusted:
+        raise ValueError(f"no float evaluation of {type(expr).__name__}")
     value = complex(expr.evalf(15, subs={s: point[s.name] for s in expr.free_symbols}))
     if value.imag:
         raise ValueError("complex")
