@@ -41,11 +41,20 @@ def environment(lang: str = "en") -> jinja2.Environment:
         comment_start_string="<#", comment_end_string="#>",
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
         autoescape=False,
+        # compiled templates are cached across runs (keyed by the template's source checksum)
+        bytecode_cache=_bytecode_cache(),
     )
     env.filters.update(tex=tex, dec=decimal, exact=exact_text, md2tex=md_to_tex, esc_md=escape_md,
                        esc_tex=escape_tex, is_whole=is_whole)
     env.globals.update(idx=index_text, range=range, len=len, zip=zip, enumerate=enumerate)
     return env
+
+
+def _bytecode_cache():
+    try:
+        return jinja2.FileSystemBytecodeCache()
+    except OSError:  # no writable temporary folder: compile every time
+        return None
 
 
 # -- values -> text -----------------------------------------------------------
@@ -78,12 +87,14 @@ def tex(value: Any) -> str:
             if i is None:
                 rows.append(" & ".join(r"\vdots" if j is not None else r"\ddots" for j in _elided(w)))
                 continue
-            rows.append(" & ".join(r"\cdots" if j is None else sp.latex(get((i, j))) for j in _elided(w)))
+            rows.append(" & ".join(r"\cdots" if j is None else _latex(get((i, j))) for j in _elided(w)))
         return r"\begin{bmatrix} " + r" \\ ".join(rows) + r" \end{bmatrix}"
     if isinstance(value, Mapping):
         return r",\quad ".join(f"{sp.latex(sp.Symbol(str(k)))} = {tex(v)}" for k, v in value.items())
     if isinstance(value, (list, tuple)):
         if value and all(isinstance(v, (list, tuple, ExactArray, sp.MatrixBase, Mapping)) for v in value):
+            if len(value) > 2 * MAX_SHOWN:  # a long trace of points: the first and last few
+                return r",\; ".join([tex(v) for v in value[:4]] + [r"\dots"] + [tex(v) for v in value[-2:]])
             return r",\; ".join(tex(v) for v in value)
         if len(value) > 2 * MAX_SHOWN:
             items = [tex(v) for v in value[:4]] + [r"\vdots"] + [tex(v) for v in value[-2:]]
@@ -92,10 +103,50 @@ def tex(value: Any) -> str:
         return r"\begin{bmatrix} " + r" \\ ".join(items) + r" \end{bmatrix}"
     if value is None:
         return r"\text{--}"
-    return sp.latex(sp.sympify(value))
+    if isinstance(value, str):
+        expr = _string_math(value)
+        return text_tex(value) if expr is None else sp.latex(expr)
+    return _latex(sp.sympify(value))
 
-            if len(value) > 2 * MAX_SHOWN:  # a long trace of points: the first and last few
-                return r",\; ".join([tex(v) for v in value[:4]] + [r"\dots"] + [tex(v) for v in value[-2:]])
+
+DISPLAY_DIGITS = 12  # significant digits of a decimal shown in text (the JSON key keeps them all)
+
+
+def _latex(value) -> str:
+    """LaTeX of one SymPy value; high-precision decimals are shown to DISPLAY_DIGITS digits.
+
+    >>> _latex(sp.Float("0.29837110876000268163", 50))
+    '0.29837110876'
+    """
+    floats = value.atoms(sp.Float) if isinstance(value, sp.Basic) else ()
+    if floats:
+        value = value.xreplace({f: sp.Float(f, DISPLAY_DIGITS) for f in floats})
+        return sp.latex(value, full_prec=False)
+    return sp.latex(value)
+
+
+def _string_math(value: str):
+    """A string answer read as math through the allow-list parser (never ``sympify``, which evals);
+    ``None`` when it is prose (a ``concept`` answer)."""
+    from hwcheck.errors import ParseError
+    from hwcheck.expr import parse_expr
+
+    try:
+        return parse_expr(value)
+    except (ParseError, ValueError, TypeError, ArithmeticError, RecursionError):
+        return None
+
+
+def text_tex(value: str) -> str:
+    r"""Prose for math mode: ``\text{...}`` with white space collapsed and TeX specials escaped.
+
+    >>> text_tex("ReLU & skip\n connections")
+    '\\text{ReLU \\& skip connections}'
+    >>> tex("Because the derivatives multiply."), tex("1/8")
+    ('\\text{Because the derivatives multiply.}', '\\frac{1}{8}')
+    """
+    return r"\text{" + escape_tex(" ".join(value.split())) + "}"
+
 
 def decimal(value: Any, digits: int = 6) -> str:
     """A short decimal for display (``≈`` values in the text).
@@ -103,14 +154,22 @@ def decimal(value: Any, digits: int = 6) -> str:
     >>> decimal(sp.sqrt(2) / 8)
     '0.176777'
     """
+    if isinstance(value, str) and _string_math(value) is not None:
+        value = _string_math(value)
     number = sp.N(sp.sympify(value), digits)
     text = sp.sstr(number, full_prec=False)
     return text
 
 
 def is_whole(value: Any) -> bool:
-    """True when a number needs no decimal beside it (an integer or a short decimal)."""
+    """True when a number needs no decimal beside it (an integer or a short decimal); prose is whole."""
+    if isinstance(value, str):
+        value = _string_math(value)
+        if value is None:
+            return True
     value = sp.sympify(value)
+    if value.has(sp.Float):
+        return True  # already a decimal: a second one beside it adds nothing
     if not value.is_number:
         return True
     if value.is_Integer:
@@ -190,7 +249,9 @@ def md_to_tex(text: str) -> str:
     """The small Markdown subset hwcheck's templates and statements use, as LaTeX.
 
     Paragraphs, ``**bold**``, ``*italic*``, `` `code` ``, ``- `` lists,
-    ``$...$`` and ``$$...$$`` math (kept as math).
+    ``$...$`` and ``$$...$$`` math (kept as math). A line with Persian (Arabic
+    script) becomes ``\\hwfa{...}``, a right-to-left paragraph that
+    ``solution.tex.j2`` typesets with ArabTeX; see ``_rtl_tex``.
     """
     out_lines: list[str] = []
     in_list = False
@@ -207,7 +268,7 @@ def md_to_tex(text: str) -> str:
                 if not in_list:
                     out_lines.append(r"\begin{itemize}")
                     in_list = True
-                out_lines.append(r"\item " + _inline_tex(item.group(1)))
+                out_lines.append(r"\item " + _line_tex(item.group(1)))
                 continue
             if in_list and line.strip():
                 out_lines.append(r"\end{itemize}")
@@ -216,7 +277,7 @@ def md_to_tex(text: str) -> str:
             if heading:
                 out_lines.append(r"\paragraph{" + _inline_tex(heading.group(2)) + "}")
             else:
-                out_lines.append(_inline_tex(line))
+                out_lines.append(_line_tex(line))
     if in_list:
         out_lines.append(r"\end{itemize}")
     return "\n".join(out_lines)
@@ -227,24 +288,85 @@ def _split_display(text: str) -> list[str]:
     return [p for p in parts if p]
 
 
-def _inline_tex(line: str) -> str:
-    pieces = []
+# Symbols that pdflatex's utf8 input cannot typeset in text: set them as math.
+_TEXT_SYMBOLS = {"≈": r"$\approx$", "×": r"$\times$", "→": r"$\to$", "−": r"$-$", "≤": r"$\le$",
+                 "≥": r"$\ge$", "≠": r"$\ne$", "∂": r"$\partial$", "∑": r"$\sum$", "√": r"$\surd$",
+                 "η": r"$\eta$", "σ": r"$\sigma$", "ρ": r"$\rho$", "α": r"$\alpha$", "β": r"$\beta$",
+                 "γ": r"$\gamma$", "δ": r"$\delta$", "ε": r"$\varepsilon$", "θ": r"$\theta$",
+                 "λ": r"$\lambda$", "μ": r"$\mu$", "∇": r"$\nabla$", "∈": r"$\in$", "⋅": r"$\cdot$"}
+
+# Persian/Arabic letters (with the Arabic-script presentation forms).
+_ARABIC = "\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff"
+_RTL_LETTER = re.compile(f"[{_ARABIC}]")
+_RTL_WORD = f"[{_ARABIC}][{_ARABIC}\u200c\u200d\u200f]*"
+_RTL_RUN = re.compile(f"({_RTL_WORD}(?:[ \t]+{_RTL_WORD})*)")  # Persian words and the spaces between them
+_STRONG = re.compile(f"[A-Za-z{_ARABIC}]")
+
+
+def _line_tex(line: str) -> str:
+    r"""One line of text. Its first letter sets its direction (as in Unicode's bidi rule):
+    a Persian line is a right-to-left paragraph (``_rtl_tex``); a Latin line keeps its
+    Persian phrases as inline right-to-left runs, ``\hwfarun{...}``.
+
+    >>> print(_line_tex("`same` (2 pts): same output, \"خروجی تمام نرون‌ها یکسان\", `تقارن`"))
+    \texttt{same} (2 pts): same output, "\hwfarun{خروجی تمام نرون‌ها یکسان}", \hwfarun{تقارن}
+    """
+    first = _STRONG.search(_MATH.sub("", line))
+    if first is not None and _RTL_LETTER.match(first.group()):
+        return _rtl_tex(line)
+    return _inline_tex(line)
+
+
+def _rtl_tex(line: str) -> str:
+    r"""A Persian line as ``\hwfa{...}``: Persian runs as they are (ArabTeX reads UTF-8),
+    everything else (Latin words, numbers, math, code) inside ``\LR{...}`` so that it
+    is set left to right and never read as ArabTeX transliteration.
+
+    >>> print(_rtl_tex("چرا He برای ReLU مناسب است؟ ($x_1$)"))
+    \hwfa{چرا \LR{He} برای \LR{ReLU} مناسب است؟ (\LR{$x_1$})}
+    """
+    out = []
     for piece in _MATH.split(line):
         if piece.startswith("$"):
-            pieces.append(piece)
+            out.append(r"\LR{" + piece + "}")
             continue
-        code_spans = re.split(r"(`[^`]+`)", piece)
-        text = []
-        for span in code_spans:
-            if span.startswith("`") and span.endswith("`") and len(span) > 1:
-                text.append(r"\texttt{" + escape_tex(span[1:-1]) + "}")
+        for run in _RTL_RUN.split(piece):
+            if not run or _RTL_LETTER.match(run):
+                out.append(run)
                 continue
-            span = escape_tex(span)
-            span = re.sub(r"\*\*(.+?)\*\*", r"\\textbf{\1}", span)
-            span = re.sub(r"(?<![*\w])\*(?!\s)(.+?)(?<!\s)\*", r"\\emph{\1}", span)
-            text.append(span.replace("≈", r"$\approx$").replace("×", r"$\times$").replace("→", r"$\to$"))
-        pieces.append("".join(text))
-    return "".join(pieces)
+            lead, core, trail = re.match(r"^([\s()]*)(.*?)([\s()]*)$", run, re.S).groups()
+            out.append(lead + (r"\LR{" + _inline_tex(core) + "}" if core else "") + trail)
+    return r"\hwfa{" + "".join(out).strip() + "}"
+
+
+def _code_tex(code: str) -> str:
+    """A code span; a Persian one (a rubric phrase) is set as a right-to-left run instead."""
+    if _RTL_LETTER.search(code):
+        return r"\hwfarun{" + code.strip() + "}"
+    return r"\texttt{" + escape_tex(code) + "}"
+
+
+def _inline_tex(line: str) -> str:
+    r"""One line of Markdown text as LaTeX. Math and code spans are set aside first, so that
+    ``**bold**`` and ``*italic*`` may contain them.
+
+    >>> print(_inline_tex("**Update $1$ of $6$** (`order_1`): 50% *new*"))
+    \textbf{Update $1$ of $6$} (\texttt{order\_1}): 50\% \emph{new}
+    """
+    kept: list[str] = []
+
+    def keep(tex_text: str) -> str:
+        kept.append(tex_text)
+        return f"\x00{len(kept) - 1}\x00"
+
+    text = _MATH.sub(lambda m: keep(m.group(0)), line)
+    text = re.sub(r"`[^`]+`", lambda m: keep(_code_tex(m.group(0)[1:-1])), text)
+    text = _RTL_RUN.sub(lambda m: keep(r"\hwfarun{" + m.group(0) + "}"), text)  # Persian inside a Latin line
+    text = escape_tex(text)
+    text = re.sub(r"\*\*(.+?)\*\*", r"\\textbf{\1}", text)
+    text = re.sub(r"(?<![*\w])\*(?!\s)(.+?)(?<!\s)\*", r"\\emph{\1}", text)
+    text = "".join(_TEXT_SYMBOLS.get(c, c) for c in text)
+    return re.sub("\x00(\\d+)\x00", lambda m: kept[int(m.group(1))], text)
 
 
 # -- documents --------------------------------------------------------------------
@@ -288,8 +410,19 @@ def document(problem: Problem, solution: Solution, fmt: str = "md", lang: str = 
         "steps": step_views(problem, solution, lang),
         "answers": answer_views(problem, solution, lang),
         "conventions": _conventions(problem, lang),
+        "figures": figure_views(problem, figures or [], lang),
     }
     return env.get_template(f"solution.{fmt}.j2").render(**context)
+
+
+def figure_views(problem: Problem, figures: list[dict], lang: str = "en") -> list[dict]:
+    """Each figure with its caption (the kind template's ``figure_titles``, else its name)."""
+    if not figures:
+        return []
+    env = environment(lang)
+    module = env.get_template(f"kinds/{problem.kind}.j2").make_module({"given": problem.given})
+    titles = getattr(module, "figure_titles", {})
+    return [{**f, "title": titles.get(f["name"], f["name"])} for f in figures]
 
 
 def _conventions(problem: Problem, lang: str) -> str:
@@ -320,14 +453,3 @@ def answer_key(problem: Problem, solution: Solution, lang: str = "en") -> dict:
 def key_document(entries: list[dict], lang: str = "en") -> str:
     """KEY.md: the answers of a whole problem set on one page."""
     return environment(lang).get_template("key.md.j2").render(entries=entries)
-        "figures": figure_views(problem, figures or [], lang),
-def figure_views(problem: Problem, figures: list[dict], lang: str = "en") -> list[dict]:
-    """Each figure with its caption (the kind template's ``figure_titles``, else its name)."""
-    if not figures:
-        return []
-    env = environment(lang)
-    module = env.get_template(f"kinds/{problem.kind}.j2").make_module({"given": problem.given})
-    titles = getattr(module, "figure_titles", {})
-    return [{**f, "title": titles.get(f["name"], f["name"])} for f in figures]
-
-
