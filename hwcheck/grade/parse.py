@@ -43,6 +43,7 @@ GRADE_LIMITS = Limits(max_length=2000, max_depth=60, max_exponent=1000, max_digi
 PARSE_SECONDS = 1.0  # in-process parsing of one entry (SymPy's automatic evaluation) is cut off after this
 
 _PLAIN_NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]{1,3})?")
+_EXPONENT = re.compile(r"[0-9.][eE][+-]?([0-9]+)")
 _FRACTION = re.compile(r"([+-]?[0-9]{1,300}) */ *([0-9]{1,300})")
 
 # Characters that look like ASCII ones (the common cases on Persian/Russian/Greek keyboards
@@ -207,9 +208,11 @@ def read_scalar(raw: Any, variables: tuple[str, ...] = ()) -> Value:
         except OverflowError:
             approx = float("inf") if p > 0 else float("-inf")
         return Num(value, approx, text)
-    if text.startswith("$") and text.endswith("$") and len(text) > 1:
+    if is_latex(text):
         text = _from_latex(text)
     _refuse_lookalikes(text)
+    if any(int(e) > options.MAX_NUMBER_DIGITS for e in _EXPONENT.findall(text)):
+        raise Unreadable("number_range", limit=options.MAX_NUMBER_DIGITS)  # 1e99999999 would be built exactly
     try:
         with time_limit(PARSE_SECONDS):
             expr = parse_expr(text, symbols=variables, implicit=True, limits=GRADE_LIMITS)
@@ -275,18 +278,41 @@ def _decimal(d: Decimal, text: str) -> Num:
     return Num(sp.Rational(str(d)), float(d), text)
 
 
+def is_latex(raw: Any) -> bool:
+    """Text written as LaTeX math: ``$...$`` (or ``$$...$$``)."""
+    if not isinstance(raw, str):
+        return False
+    text = raw.strip()
+    return len(text) > 1 and text.startswith("$") and text.endswith("$")
+
+
 def _from_latex(text: str) -> str:
     try:
         from hwcheck.latex_input import latex_to_plain
-    except ImportError:
+    except ImportError:  # the translator is optional: say so instead of failing
         raise Unreadable("latex_unavailable") from None
     try:
-        plain = latex_to_plain(text[1:-1])
+        plain = latex_to_plain(text)
     except ParseError as exc:
         raise Unreadable("latex", pointed=pointed(exc)) from None
     if not isinstance(plain, str):  # defensive: the translator's contract is str
         raise Unreadable("latex_unavailable")
     return plain
+
+
+def _latex_rows(text: str, key: Value) -> list:
+    """A LaTeX matrix answer as rows of plain-syntax entries."""
+    try:
+        from hwcheck.latex_input import latex_matrix
+    except ImportError:
+        raise Unreadable("latex_unavailable") from None
+    try:
+        rows = latex_matrix(text)
+    except ParseError as exc:
+        raise Unreadable("latex", pointed=pointed(exc)) from None
+    if rows is None:
+        raise Unreadable("type", expected=expected_of(key), found={"what": "LaTeX expression"})
+    return [list(row) for row in rows]
 
 
 def _refuse_lookalikes(text: str) -> None:
@@ -321,6 +347,8 @@ def _nested_shape(raw: list) -> tuple[tuple[int, ...], list]:
 
 def _read_array(raw, key: Arr, variables) -> Arr:
     labels = key.items and all(isinstance(v, Label) for v in key.items)
+    if is_latex(raw) and key.size > 1:
+        raw = _latex_rows(raw.strip(), key)
     if not isinstance(raw, list):
         if key.size == 1 and not isinstance(raw, Mapping):
             shape, flat = (1,), [raw]
