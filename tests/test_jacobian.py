@@ -126,3 +126,26 @@ def test_refusals(f, vars_, at, parts, key, fragment):
     with pytest.raises(SpecError) as err:
         _load(f, vars_, at, parts)
     assert err.value.key == key and fragment in str(err.value), str(err.value)
+
+
+def _grade(tmp_path, problem_file, answers):
+    """Grade one submission against one shipped problem; the SPEC section 5 JSON."""
+    import json
+    import shutil
+
+    from conftest import PROBLEMS
+
+    folder = tmp_path / "problems"
+    folder.mkdir(parents=True)
+    shutil.copy(PROBLEMS / problem_file, folder)
+    sub = tmp_path / "sub.json"
+    sub.write_text(json.dumps({"student": "s", "answers": {problem_file[:-5]: answers}}))
+    result = json.loads(api.grade_file(sub, problems=folder, format="json"))
+    return result["problems"][problem_file[:-5]]["parts"]
+
+
+def test_grader_names_the_transposed_jacobian(tmp_path):
+    parts = _grade(tmp_path, "jacobian-affine-x.yaml", {"jacobian": [[2, -1], [1, 3]]})
+    assert parts["jacobian"]["verdict"] == "correct"
+    wrong = _grade(tmp_path / "a", "jacobian-affine-x.yaml", {"jacobian": [[2, 1], [-1, 3]]})
+    assert wrong["jacobian"]["diagnosis"] == "transposed"

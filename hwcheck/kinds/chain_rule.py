@@ -240,4 +240,6 @@ def _missing_inner(given) -> dict:
     return wrong
 
 
+PART_STEPS = {"derivative": ("local", "product"), "value": ("value",)}
+
 MISCONCEPTIONS = {"missing_inner_derivative": _missing_inner}

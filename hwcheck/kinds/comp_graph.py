@@ -88,6 +88,8 @@ def _differs(given, gradient) -> dict:
     return {"gradient": gradient} if any(gradient[k] != right[k] for k in right) else {}
 
 
+PART_STEPS = {"value": ("forward",), "gradient": ("backward", "patterns")}
+
 MISCONCEPTIONS = {
     # a value that fans out keeps only the last path that reaches it, not the sum
     "fanout_not_summed": lambda g: _differs(g, G.backward(G.build(g.f, g.at), accumulate=False).gradient),

@@ -122,6 +122,8 @@ def solve(given) -> Solution:
     return Solution(steps, answers)
 
 
+PART_STEPS = {"jacobian": ("layout", "matrix"), "gradient": ("gradient",), "value": ("value",)}
+
 MISCONCEPTIONS = {
     # denominator layout: rows = variables, columns = outputs (for a square J this is the transpose)
     "transposed": lambda g: ({"jacobian": matrix(g).T} if matrix(g).T != matrix(g) and len(outputs(g)) > 1
