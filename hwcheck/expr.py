@@ -320,3 +320,17 @@ def is_finite_number(value) -> bool:
         return math.isfinite(float(value))
     except (TypeError, ValueError, OverflowError):
         return False
+
+
+def derivative(expr, var):
+    """``d expr / d var``, with the step function at 0 taken as 0 (relu'(0) = 0, as PyTorch).
+
+    SymPy differentiates ``Max(0, x)`` to ``Heaviside(x)``, whose value at 0 is 1/2.
+
+    >>> derivative(parse_expr("relu(x)"), symbol("x")).subs(symbol("x"), 0)
+    0
+    """
+    result = sp.diff(expr, var)
+    if result.has(sp.Heaviside):
+        result = result.replace(sp.Heaviside, lambda arg, *h0: sp.Heaviside(arg, 0))
+    return result

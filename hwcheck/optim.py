@@ -53,7 +53,7 @@ import sympy as sp
 from sympy.core.expr import Expr
 
 from hwcheck.errors import Invalid
-from hwcheck.expr import symbol
+from hwcheck.expr import derivative, symbol
 from hwcheck.nn import PRECISION, readable
 
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
@@ -103,7 +103,7 @@ class Objective:
         self.expr = sp.sympify(expr)
         self.names = tuple(names)
         self.symbols = tuple(symbol(n) for n in self.names)
-        self.gradient = tuple(sp.diff(self.expr, s) for s in self.symbols)
+        self.gradient = tuple(derivative(self.expr, s) for s in self.symbols)
         # polynomials evaluate in decimal (fast); anything with functions in mpmath
         self.backend = _Dec if all(_polynomial(e) for e in (self.expr, *self.gradient)) else _Mp
         self._fast: tuple[Callable, Callable] | None = None

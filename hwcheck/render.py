@@ -90,7 +90,8 @@ def tex(value: Any) -> str:
             rows.append(" & ".join(r"\cdots" if j is None else _latex(get((i, j))) for j in _elided(w)))
         return r"\begin{bmatrix} " + r" \\ ".join(rows) + r" \end{bmatrix}"
     if isinstance(value, Mapping):
-        return r",\quad ".join(f"{sp.latex(sp.Symbol(str(k)))} = {tex(v)}" for k, v in value.items())
+        items = r",\; ".join(f"{key_tex(k)}: {tex(v)}" for k, v in value.items())
+        return r"\left\{\, " + items + r" \,\right\}"
     if isinstance(value, (list, tuple)):
         if value and all(isinstance(v, (list, tuple, ExactArray, sp.MatrixBase, Mapping)) for v in value):
             if len(value) > 2 * MAX_SHOWN:  # a long trace of points: the first and last few
@@ -107,6 +108,20 @@ def tex(value: Any) -> str:
         expr = _string_math(value)
         return text_tex(value) if expr is None else sp.latex(expr)
     return _latex(sp.sympify(value))
+
+
+def key_tex(key) -> str:
+    """A map key in math: a variable name as a symbol (``x_1``), longer names upright.
+
+    >>> key_tex("x_1"), key_tex("first_moment")
+    ('x_{1}', '\\\\mathrm{first\\\\_moment}')
+    """
+    import re as _re
+
+    name = str(key)
+    if _re.fullmatch(r"[A-Za-z](_?[A-Za-z0-9]{0,2})?", name):
+        return sp.latex(sp.Symbol(name))
+    return r"\mathrm{" + escape_tex(name) + "}"
 
 
 DISPLAY_DIGITS = 12  # significant digits of a decimal shown in text (the JSON key keeps them all)

@@ -26,6 +26,13 @@ def test_wheel_contains_every_template(wheel):
         assert packaged in names, f"{packaged} is missing from the wheel"
 
 
+def test_wheel_contains_every_module(wheel):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for module in (ROOT / "hwcheck").rglob("*.py"):
+        packaged = module.relative_to(ROOT).as_posix()
+        assert packaged in names, f"{packaged} is missing from the wheel (pyproject.toml packages?)"
+
+
 def test_installed_package_uses_its_own_templates(wheel, tmp_path):
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target),
@@ -35,6 +42,8 @@ def test_installed_package_uses_its_own_templates(wheel, tmp_path):
         "root = r.templates_root()\n"
         f"assert str(root).startswith({str(target)!r}), root\n"
         f"sys.stdout.write(api.solve_file({str(PROBLEMS / 'conv2d-backprop-4x4.yaml')!r}))\n"
+        "import hwcheck.grade.grader, hwcheck.kinds\n"
+        "assert len(hwcheck.kinds.names()) >= 14, hwcheck.kinds.names()\n"
     )
     env = {**os.environ, "PYTHONPATH": str(target)}
     result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True)

@@ -24,7 +24,7 @@ from typing import Mapping
 import sympy as sp
 
 from hwcheck.errors import Invalid
-from hwcheck.expr import symbol
+from hwcheck.expr import derivative, symbol
 from hwcheck.model import Part, Solution, Step
 from hwcheck.nn import settle
 from hwcheck.schema import Expression, ListOf, MapOf, Number, Schema, Text, found
@@ -153,7 +153,7 @@ def check(given, parts) -> None:
             raise Invalid("a value for each variable of f (" + ", ".join(variables) + ")",
                           ("no value for " + ", ".join(missing)) if missing else "unknown " + ", ".join(extra),
                           key="at")
-        value = _at(sp.diff(composed, x), given.at)
+        value = _at(derivative(composed, x), given.at)
         if not value.is_finite or value.is_real is False:
             raise Invalid("a point where the derivative exists", f"{sp.sstr(value)} at the point", key="at")
 
@@ -194,7 +194,7 @@ def _locals(chain, x):
     out, inner_of = [], {}
     previous = x
     for name, expr in chain:
-        local = sp.diff(expr, previous)
+        local = derivative(expr, previous)
         in_x = local.xreplace(inner_of) if inner_of else local
         out.append((sp.Symbol(name), previous, local, in_x))
         inner_of[symbol(name)] = expr.xreplace(inner_of)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import sympy as sp
 
 from hwcheck.errors import Invalid
-from hwcheck.expr import symbol
+from hwcheck.expr import derivative, symbol
 from hwcheck.model import Part, Solution, Step
 from hwcheck.nn import settle
 from hwcheck.schema import Expression, ListOf, MapOf, Number, Schema, Text, found
@@ -63,7 +63,7 @@ def variables(given) -> list:
 
 def matrix(given) -> sp.ImmutableMatrix:
     """J[i, j] = ∂f_i/∂x_j."""
-    return sp.ImmutableMatrix([[sp.diff(fi, xj) for xj in variables(given)] for fi in outputs(given)])
+    return sp.ImmutableMatrix([[derivative(fi, xj) for xj in variables(given)] for fi in outputs(given)])
 
 
 def check(given, parts) -> None:
