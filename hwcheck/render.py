@@ -408,6 +408,7 @@ def answer_views(problem: Problem, solution: Solution, lang: str = "en") -> list
         value = solution.answers[part.name]
         views.append({"name": part.name, "label": labels[part.name], "value": value, "points": part.points,
                       "scalar": not isinstance(value, (list, tuple, dict, ExactArray, sp.MatrixBase)),
+                      "prose": isinstance(value, str) and _string_math(value) is None,
                       "tex": tex(value)})
     return views
 
