@@ -2,7 +2,7 @@
 
     python bench/bench_kinds.py [--repeat N] [PROBLEM.yaml ...]
 
-Every `hwcheck solve` runs as a whole process, interleaved with the baseline so that machine load
+Every `hwcheck solve --no-figures` runs as a whole process (figures are drawn by matplotlib, a separate cost), interleaved with the baseline so that machine load
 affects both alike; the figure is the median of N runs. Goal: ratio ≤ 1.5 for every kind.
 """
 
@@ -32,7 +32,8 @@ def main(argv=None) -> int:
     kind_of = {f: yaml.safe_load(f.read_text(encoding="utf-8"))["kind"] for f in files}
     baseline = [PYTHON, "-c", "import sympy"]
     with tempfile.TemporaryDirectory() as out:
-        commands = {f.stem: hwcheck_argv() + ["solve", str(f), "-o", f"{out}/{f.stem}.md"] for f in files}
+        commands = {f.stem: hwcheck_argv() + ["solve", str(f), "--no-figures", "-o", f"{out}/{f.stem}.md"]
+                    for f in files}
         times = paired(commands, baseline, repeat=args.repeat)
     print(f'each run paired with a run of python -c "import sympy" just before it; medians of {args.repeat}\n')
     print(f"{'kind':<24}{'problem':<40}{'time':>9}{'sympy':>9}{'ratio':>8}")

@@ -8,6 +8,7 @@ and ``<# #>`` as delimiters so that TeX braces never collide with Jinja's.
 from __future__ import annotations
 
 import re
+import sys
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
@@ -15,11 +16,17 @@ from typing import Any, Mapping
 import jinja2
 import sympy as sp
 
-from hwcheck.exact import ExactArray
 from hwcheck.model import Problem, Solution
 
 FORMATS = ("md", "tex", "json")
 MAX_SHOWN = 10  # rows/columns of a matrix shown in full; larger ones are elided
+
+
+def _is_exact(value) -> bool:
+    """Is ``value`` an ``ExactArray``? Asked without importing hwcheck.exact (and NumPy):
+    if no kind has loaded it, no value can be one."""
+    exact = sys.modules.get("hwcheck.exact")
+    return exact is not None and isinstance(value, exact.ExactArray)
 
 
 def templates_root() -> Path:
@@ -60,7 +67,7 @@ def _bytecode_cache():
 # -- values -> text -----------------------------------------------------------
 
 def _matrix_entries(value):
-    if isinstance(value, ExactArray):
+    if _is_exact(value):
         return value.shape, value.entry
     m = sp.ImmutableMatrix(value)
     return m.shape, lambda ij: m[ij]
@@ -78,8 +85,8 @@ def tex(value: Any) -> str:
     >>> tex(sp.Rational(1, 8)), tex([1, sp.sqrt(2)])
     ('\\\\frac{1}{8}', '\\\\begin{bmatrix} 1 \\\\\\\\ \\\\sqrt{2} \\\\end{bmatrix}')
     """
-    if isinstance(value, (ExactArray, sp.MatrixBase)):
-        if isinstance(value, ExactArray) and value.num.ndim == 1:
+    if isinstance(value, sp.MatrixBase) or _is_exact(value):
+        if _is_exact(value) and value.num.ndim == 1:
             return tex([value.entry((i,)) for i in range(value.shape[0])])
         (h, w), get = _matrix_entries(value)
         rows = []
@@ -93,7 +100,7 @@ def tex(value: Any) -> str:
         items = r",\; ".join(f"{key_tex(k)}: {tex(v)}" for k, v in value.items())
         return r"\left\{\, " + items + r" \,\right\}"
     if isinstance(value, (list, tuple)):
-        if value and all(isinstance(v, (list, tuple, ExactArray, sp.MatrixBase, Mapping)) for v in value):
+        if value and all(isinstance(v, (list, tuple, sp.MatrixBase, Mapping)) or _is_exact(v) for v in value):
             if len(value) > 2 * MAX_SHOWN:  # a long trace of points: the first and last few
                 return r",\; ".join([tex(v) for v in value[:4]] + [r"\dots"] + [tex(v) for v in value[-2:]])
             return r",\; ".join(tex(v) for v in value)
@@ -201,7 +208,7 @@ def is_whole(value: Any) -> bool:
 
 def exact_text(value: Any) -> Any:
     """The exact form in SymPy syntax, in the nesting of the value (SPEC section 3)."""
-    if isinstance(value, ExactArray):
+    if _is_exact(value):
         return value.strings()
     if isinstance(value, sp.MatrixBase):
         return [[sp.sstr(v) for v in row] for row in value.tolist()]
@@ -218,7 +225,7 @@ def exact_text(value: Any) -> Any:
 
 def json_value(value: Any) -> Any:
     """Numbers as JSON numbers (each rounded once from the exact value); symbols as text."""
-    if isinstance(value, ExactArray):
+    if _is_exact(value):
         return value.floats()
     if isinstance(value, sp.MatrixBase):
         return [[json_value(v) for v in row] for row in value.tolist()]
@@ -407,7 +414,7 @@ def answer_views(problem: Problem, solution: Solution, lang: str = "en") -> list
     for part in problem.parts:
         value = solution.answers[part.name]
         views.append({"name": part.name, "label": labels[part.name], "value": value, "points": part.points,
-                      "scalar": not isinstance(value, (list, tuple, dict, ExactArray, sp.MatrixBase)),
+                      "scalar": not (isinstance(value, (list, tuple, dict, sp.MatrixBase)) or _is_exact(value)),
                       "prose": isinstance(value, str) and _string_math(value) is None,
                       "tex": tex(value)})
     return views
