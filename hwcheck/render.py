@@ -393,10 +393,14 @@ def _inline_tex(line: str) -> str:
 
 # -- documents --------------------------------------------------------------------
 
+def kind_module(problem: Problem, lang: str = "en"):
+    """The kind's template as a module: its ``labels``, ``titles``, ``conventions()`` and step macros."""
+    return environment(lang).get_template(f"kinds/{problem.kind}.j2").make_module({"given": problem.given})
+
+
 def step_views(problem: Problem, solution: Solution, lang: str = "en") -> list[dict]:
     """Each step rendered in Markdown: ``{"macro", "title", "text"}``."""
-    env = environment(lang)
-    module = env.get_template(f"kinds/{problem.kind}.j2").make_module({"given": problem.given})
+    module = kind_module(problem, lang)
     titles = getattr(module, "titles")
     views = []
     for step in solution.steps:
@@ -407,8 +411,7 @@ def step_views(problem: Problem, solution: Solution, lang: str = "en") -> list[d
 
 
 def answer_views(problem: Problem, solution: Solution, lang: str = "en") -> list[dict]:
-    env = environment(lang)
-    module = env.get_template(f"kinds/{problem.kind}.j2").make_module({"given": problem.given})
+    module = kind_module(problem, lang)
     labels = getattr(module, "labels")
     views = []
     for part in problem.parts:
@@ -442,15 +445,13 @@ def figure_views(problem: Problem, figures: list[dict], lang: str = "en") -> lis
     """Each figure with its caption (the kind template's ``figure_titles``, else its name)."""
     if not figures:
         return []
-    env = environment(lang)
-    module = env.get_template(f"kinds/{problem.kind}.j2").make_module({"given": problem.given})
+    module = kind_module(problem, lang)
     titles = getattr(module, "figure_titles", {})
     return [{**f, "title": titles.get(f["name"], f["name"])} for f in figures]
 
 
 def _conventions(problem: Problem, lang: str) -> str:
-    env = environment(lang)
-    module = env.get_template(f"kinds/{problem.kind}.j2").make_module({"given": problem.given})
+    module = kind_module(problem, lang)
     return str(module.conventions()).strip()
 
 

@@ -9,3 +9,19 @@ PROBLEMS = ROOT / "problems"
 @pytest.fixture
 def problems_dir() -> Path:
     return PROBLEMS
+
+
+def grade_one(tmp_path: Path, problem_file: str, answers: dict) -> dict:
+    """Grade one submission against one shipped problem; the parts of its SPEC section 5 JSON."""
+    import json
+    import shutil
+
+    from hwcheck import api
+
+    folder = tmp_path / "problems"
+    folder.mkdir(parents=True)
+    shutil.copy(PROBLEMS / problem_file, folder)
+    sub = tmp_path / "sub.json"
+    sub.write_text(json.dumps({"student": "s", "answers": {problem_file[:-5]: answers}}))
+    result = json.loads(api.grade_file(sub, problems=folder, format="json"))
+    return result["problems"][problem_file[:-5]]["parts"]

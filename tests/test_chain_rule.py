@@ -24,6 +24,8 @@ POOL = [
 ]
 INNER = [("x", lambda x, y: x), ("(2*x + y)", lambda x, y: 2 * x + y), ("(x*y)", lambda x, y: x * y)]
 
+from conftest import grade_one
+
 
 def _problem(text):
     return api.load_problem_text(text)
@@ -125,24 +127,10 @@ def test_refusals(given_text, parts, key, fragment):
     assert err.value.key == key and fragment in str(err.value), str(err.value)
 
 
-def _grade(tmp_path, problem_file, answers):
-    """Grade one submission against one shipped problem; the SPEC section 5 JSON."""
-    import json
-    import shutil
-
-    from conftest import PROBLEMS
-
-    folder = tmp_path / "problems"
-    folder.mkdir(parents=True)
-    shutil.copy(PROBLEMS / problem_file, folder)
-    sub = tmp_path / "sub.json"
-    sub.write_text(json.dumps({"student": "s", "answers": {problem_file[:-5]: answers}}))
-    result = json.loads(api.grade_file(sub, problems=folder, format="json"))
-    return result["problems"][problem_file[:-5]]["parts"]
 
 
 def test_grader_names_the_missing_inner_derivative(tmp_path):
-    parts = _grade(tmp_path, "chain-sin-square.yaml", {"derivative": "2x cos(x^2)", "value": "sqrt(2 pi)/2"})
+    parts = grade_one(tmp_path, "chain-sin-square.yaml", {"derivative": "2x cos(x^2)", "value": "sqrt(2 pi)/2"})
     assert parts["derivative"]["verdict"] == parts["value"]["verdict"] == "correct"
-    wrong = _grade(tmp_path / "a", "chain-sin-square.yaml", {"derivative": "cos(x^2)", "value": "sqrt(2)/2"})
+    wrong = grade_one(tmp_path / "a", "chain-sin-square.yaml", {"derivative": "cos(x^2)", "value": "sqrt(2)/2"})
     assert wrong["derivative"]["diagnosis"] == wrong["value"]["diagnosis"] == "missing_inner_derivative"

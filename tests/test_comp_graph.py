@@ -23,6 +23,8 @@ _UNARY = {
     "exp": torch.exp, "sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu, "-": torch.neg,
 }
 
+from conftest import grade_one
+
 
 def _unary(child):
     def make(name, c):
@@ -177,26 +179,12 @@ def test_refusals(f, at, key, fragment):
     assert err.value.key == key and fragment in str(err.value)
 
 
-def _grade(tmp_path, problem_file, answers):
-    """Grade one submission against one shipped problem; the SPEC section 5 JSON."""
-    import json
-    import shutil
-
-    from conftest import PROBLEMS
-
-    folder = tmp_path / "problems"
-    folder.mkdir(parents=True)
-    shutil.copy(PROBLEMS / problem_file, folder)
-    sub = tmp_path / "sub.json"
-    sub.write_text(json.dumps({"student": "s", "answers": {problem_file[:-5]: answers}}))
-    result = json.loads(api.grade_file(sub, problems=folder, format="json"))
-    return result["problems"][problem_file[:-5]]["parts"]
 
 
 def test_grader_names_the_graph_mistakes(tmp_path):
-    parts = _grade(tmp_path, "graph-max-fanout.yaml", {"value": 6, "gradient": {"x": 2, "y": 5, "z": 0}})
+    parts = grade_one(tmp_path, "graph-max-fanout.yaml", {"value": 6, "gradient": {"x": 2, "y": 5, "z": 0}})
     assert parts["value"]["verdict"] == parts["gradient"]["verdict"] == "correct"
-    split = _grade(tmp_path / "a", "graph-max-fanout.yaml", {"value": 6, "gradient": {"x": 2, "y": 3.5, "z": 1.5}})
+    split = grade_one(tmp_path / "a", "graph-max-fanout.yaml", {"value": 6, "gradient": {"x": 2, "y": 3.5, "z": 1.5}})
     assert split["gradient"]["diagnosis"] == "max_gradient_split"
-    fan = _grade(tmp_path / "b", "graph-max-fanout.yaml", {"value": 6, "gradient": {"x": 2, "y": 2, "z": 0}})
+    fan = grade_one(tmp_path / "b", "graph-max-fanout.yaml", {"value": 6, "gradient": {"x": 2, "y": 2, "z": 0}})
     assert fan["gradient"]["diagnosis"] == "fanout_not_summed"

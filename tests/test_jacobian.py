@@ -19,6 +19,8 @@ VARS = ("x1", "x2", "x3")
 _leaf = st.sampled_from(range(3)).map(lambda i: (VARS[i], lambda v, i=i: v[i])) | st.integers(1, 3).map(
     lambda c: (str(c), lambda v, c=c: torch.tensor(float(c), dtype=torch.float64)))
 
+from conftest import grade_one
+
 
 def _extend(child):
     def unary(name, c):
@@ -128,24 +130,10 @@ def test_refusals(f, vars_, at, parts, key, fragment):
     assert err.value.key == key and fragment in str(err.value), str(err.value)
 
 
-def _grade(tmp_path, problem_file, answers):
-    """Grade one submission against one shipped problem; the SPEC section 5 JSON."""
-    import json
-    import shutil
-
-    from conftest import PROBLEMS
-
-    folder = tmp_path / "problems"
-    folder.mkdir(parents=True)
-    shutil.copy(PROBLEMS / problem_file, folder)
-    sub = tmp_path / "sub.json"
-    sub.write_text(json.dumps({"student": "s", "answers": {problem_file[:-5]: answers}}))
-    result = json.loads(api.grade_file(sub, problems=folder, format="json"))
-    return result["problems"][problem_file[:-5]]["parts"]
 
 
 def test_grader_names_the_transposed_jacobian(tmp_path):
-    parts = _grade(tmp_path, "jacobian-affine-x.yaml", {"jacobian": [[2, -1], [1, 3]]})
+    parts = grade_one(tmp_path, "jacobian-affine-x.yaml", {"jacobian": [[2, -1], [1, 3]]})
     assert parts["jacobian"]["verdict"] == "correct"
-    wrong = _grade(tmp_path / "a", "jacobian-affine-x.yaml", {"jacobian": [[2, 1], [-1, 3]]})
+    wrong = grade_one(tmp_path / "a", "jacobian-affine-x.yaml", {"jacobian": [[2, 1], [-1, 3]]})
     assert wrong["jacobian"]["diagnosis"] == "transposed"

@@ -74,9 +74,7 @@ class ProblemKey:
         if ("module", lang) not in self._memo:
             from hwcheck import render
 
-            env = render.environment(lang)
-            self._memo[("module", lang)] = env.get_template(f"kinds/{self.problem.kind}.j2").make_module(
-                {"given": self.problem.given})
+            self._memo[("module", lang)] = render.kind_module(self.problem, lang)
         return self._memo[("module", lang)]
 
     def mistakes(self, lang: str = "en") -> Mapping[str, str]:
