@@ -1,7 +1,6 @@
 """The figures hook and its plumbing: solve -o, key, --no-figures, determinism, missing matplotlib."""
 
 import re
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -44,15 +43,17 @@ def test_figures_are_deterministic(tmp_path):
         assert f.read_bytes() == (b.parent / f.name).read_bytes(), f.name
 
 
-def test_no_figures_and_stdout_write_none(tmp_path):
+def test_no_figures_and_stdout_write_none(tmp_path, monkeypatch):
     out = tmp_path / "x.md"
     run("solve", ONE_D, "-o", out, "--no-figures")
     assert [p.name for p in tmp_path.iterdir()] == ["x.md"]
     assert "## Figures" not in out.read_text()
-    with CliRunner().isolated_filesystem(temp_dir=tmp_path) as cwd:
-        result = CliRunner().invoke(main, ["solve", str(ONE_D)])
-        assert result.exit_code == 0 and "## Figures" not in result.output
-        assert not list(Path(cwd).glob("*.svg"))
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    result = CliRunner().invoke(main, ["solve", str(ONE_D)])
+    assert result.exit_code == 0 and "## Figures" not in result.output
+    assert not list(cwd.glob("*.svg"))
 
 
 def test_json_output_draws_nothing(tmp_path):

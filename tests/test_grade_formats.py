@@ -42,7 +42,7 @@ def _submission(folder, student, answers, name=None):
 
 @pytest.fixture
 def class_files(tmp_path):
-    conv, init = _key("conv2d-backprop-4x4"), _key("init-xavier-tanh-dense")
+    conv = _key("conv2d-backprop-4x4")
     folder = tmp_path / "subs"
     folder.mkdir()
     good = _submission(folder, "s_1", {

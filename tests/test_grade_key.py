@@ -17,7 +17,7 @@ from hwcheck.expr import parse_expr
 from hwcheck.grade import compare as cmp
 from hwcheck.grade.grader import grade_part
 from hwcheck.grade.keys import KeySet
-from hwcheck.grade.values import Arr, Label, Map, Num, Seq, Sym, from_key
+from hwcheck.grade.values import Arr, Label, Map, Seq, Sym, from_key
 from hwcheck.model import PartSpec
 
 from conftest import PROBLEMS

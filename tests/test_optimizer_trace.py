@@ -21,7 +21,7 @@ FAMILIES = {
 
 
 def spec(optimizer, f, start, lr, steps, **extra):
-    lines = [f"kind: optimizer_trace", "given:", f"  optimizer: {optimizer}", f'  f: "{f}"',
+    lines = ["kind: optimizer_trace", "given:", f"  optimizer: {optimizer}", f'  f: "{f}"',
              f"  start: {{x: {start[0]}, y: {start[1]}}}", f"  learning_rate: {lr}", f"  steps: {steps}"]
     lines += [f"  {k}: {v}" for k, v in extra.items()]
     lines.append("parts: [iterates, final, state, gradients]")

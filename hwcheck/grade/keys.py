@@ -28,7 +28,7 @@ import sympy as sp
 
 from hwcheck import kinds
 from hwcheck.grade import compare as cmp
-from hwcheck.grade.values import Arr, Map, Num, Seq, Sym, Value, free_names, from_key, leaves
+from hwcheck.grade.values import Arr, Num, Sym, Value, free_names, from_key, leaves
 from hwcheck.model import PartSpec, Problem, Solution
 
 log = logging.getLogger(__name__)
