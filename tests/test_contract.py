@@ -57,3 +57,14 @@ def test_sample_solves_and_renders(path):
     for entry in key["answers"].values():
         assert {"value", "exact", "latex", "points"} <= set(entry)
     assert len(key["steps"]) == len(solution.steps)
+
+
+@pytest.mark.parametrize("path", [paths[0] for paths in SAMPLES.values()], ids=lambda p: p.stem)
+def test_every_mistake_has_its_explanation(path):
+    """The grader names a mistake with one line from the kind's template (its ``mistakes`` dict)."""
+    from hwcheck import render
+
+    problem = api.load_problem(path)
+    named = set(kinds.get(problem.kind).misconceptions)
+    explained = set(getattr(render.kind_module(problem), "mistakes", {}) or {})
+    assert named <= explained, f"{problem.kind}: no wording for {sorted(named - explained)}"
