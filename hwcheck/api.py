@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Iterable
 
 from hwcheck import kinds, render
-from hwcheck.errors import HwcheckError, SpecError
+from hwcheck.errors import HwcheckError, Invalid, SpecError
 from hwcheck.model import Problem, Solution
 from hwcheck.spec import load_problem, problem_from_mapping, read_yaml, spec_files
 
@@ -30,8 +30,17 @@ def load_problem_text(text: str, *, file: str = "<text>", default_id: str = "pro
 
 
 def solve(problem: Problem) -> Solution:
-    """Solve a checked problem exactly."""
-    return kinds.get(problem.kind).solve(problem.given)
+    """Solve a checked problem exactly.
+
+    Some inputs are found wrong only while solving (f undefined along an optimizer's path); the
+    kind raises ``Invalid`` and it reaches the user as a ``SpecError`` naming the file and key.
+    """
+    try:
+        return kinds.get(problem.kind).solve(problem.given)
+    except Invalid as exc:
+        key = exc.key.lstrip(".")
+        raise SpecError(problem.path, f"given.{key}" if key else "given", exc.expected, exc.found,
+                        exc.hint) from None
 
 
 def render_solution(problem: Problem, solution: Solution | None = None, *, format: str = "md",

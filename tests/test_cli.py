@@ -142,3 +142,13 @@ def test_output_to_a_device_is_written_not_replaced(tmp_path):
     assert result.exit_code == 0
     assert fifo.exists() and not fifo.is_file()  # still a pipe, not replaced by a regular file
     assert "## Answers" in received[0]
+
+
+def test_input_found_wrong_while_solving_names_the_file(tmp_path):
+    spec = tmp_path / "path.yaml"
+    # x = 1 - 2 * (1/1) = -1 after one step: log is undefined there
+    spec.write_text('kind: gradient_descent\ngiven: {f: "log(x)", start: {x: 1}, learning_rate: 2, steps: 3}\n')
+    result = CliRunner().invoke(main, ["solve", str(spec)])
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {spec}: given.")
