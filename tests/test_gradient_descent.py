@@ -139,7 +139,7 @@ def test_refusals(given_text, key):
 
 def test_undefined_gradient_on_the_path_is_one_clear_error():
     p = problem("log(x)", {"x": 1}, "2", 2)  # x1 = 1 − 2 = −1: log undefined there
-    with pytest.raises(Invalid) as info:
+    with pytest.raises(SpecError) as info:  # the solver's Invalid, with the file and key added
         api.solve(p)
-    assert info.value.key == "start" and "undefined f at step 1, x = (-1)" in str(info.value)
+    assert info.value.key == "given.start" and "undefined f at step 1, x = (-1)" in str(info.value)
     assert "\n" not in str(info.value)
