@@ -7,7 +7,7 @@ import torch
 from hypothesis import given, settings, strategies as st
 
 from hwcheck import api
-from hwcheck.errors import Invalid, SpecError
+from hwcheck.errors import SpecError
 from hwcheck.kinds import gradient_descent as gd
 
 
