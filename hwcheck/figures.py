@@ -165,6 +165,25 @@ def _path(ax, points, label, color=None):
     return line
 
 
+def trace_figures(f_expr, names: Sequence[str], runs: Sequence[dict]) -> list[tuple[str, Callable]]:
+    """The figures of an optimisation trace, shared by the kinds that draw one.
+
+    ``path``: the iterates on f's contours (2-D) or on its graph (1-D); ``compare``: several runs
+    side by side (2-D); ``loss``: f against the step. Without f (given-gradient drills) only the
+    2-D path is drawn.
+    """
+    out: list[tuple[str, Callable]] = []
+    if len(names) == 2:
+        out.append(("path", lambda figure: contour_paths(figure, f_expr, names, runs)))
+        if len(runs) > 1:
+            out.append(("compare", lambda figure: contour_paths(figure, f_expr, names, runs, side_by_side=True)))
+    elif len(names) == 1 and f_expr is not None:
+        out.append(("path", lambda figure: curve_1d(figure, f_expr, names[0], runs)))
+    if f_expr is not None:
+        out.append(("loss", lambda figure: value_curves(figure, runs)))
+    return out
+
+
 def contour_paths(figure, f_expr, names: Sequence[str], runs: Sequence[dict], *, side_by_side: bool = False):
     """Paths of 2-D runs over the contour lines of f (one panel each, or overlaid)."""
     f = _evaluator(f_expr, names) if f_expr is not None else None

@@ -124,18 +124,7 @@ def figures(given, solution):
     """The path on f (contours in 2-D, the graph in 1-D) and f against the step number."""
     from hwcheck import figures as fig
 
-    runs = _runs_for_figures(given, solution)
-    names = list(given.start)
-    out = []
-    if len(names) == 2:
-        out.append(("path", lambda figure: fig.contour_paths(figure, given.f, names, runs, side_by_side=False)))
-        if len(runs) > 1:
-            out.append(("compare", lambda figure: fig.contour_paths(figure, given.f, names, runs,
-                                                                    side_by_side=True)))
-    elif len(names) == 1:
-        out.append(("path", lambda figure: fig.curve_1d(figure, given.f, names[0], runs)))
-    out.append(("loss", lambda figure: fig.value_curves(figure, runs)))
-    return out
+    return fig.trace_figures(given.f, list(given.start), _runs_for_figures(given, solution))
 
 
 def _runs_for_figures(given, solution) -> list[dict]:

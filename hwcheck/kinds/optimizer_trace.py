@@ -232,19 +232,7 @@ def figures(given, solution):
     """The path (2-D, on f's contours when f is given), f against the step, and runs side by side."""
     from hwcheck import figures as fig
 
-    runs = _figure_runs(given, solution)
-    names = list(given.start)
-    out = []
-    if len(names) == 2:
-        out.append(("path", lambda figure: fig.contour_paths(figure, given.f, names, runs)))
-        if len(runs) > 1:
-            out.append(("compare", lambda figure: fig.contour_paths(figure, given.f, names, runs,
-                                                                    side_by_side=True)))
-    elif len(names) == 1 and given.f is not None:
-        out.append(("path", lambda figure: fig.curve_1d(figure, given.f, names[0], runs)))
-    if given.f is not None:
-        out.append(("loss", lambda figure: fig.value_curves(figure, runs)))
-    return out
+    return fig.trace_figures(given.f, list(given.start), _figure_runs(given, solution))
 
 
 def _figure_runs(given, solution) -> list[dict]:
