@@ -198,7 +198,7 @@ class Vector(Schema):
             raise Invalid("a vector (a flat list of numbers)", found(value))
         if len(value) < self.min_length:
             raise Invalid(f"a vector of at least {self.min_length} number(s)", found(value))
-        return sp.ImmutableMatrix([[_entry(v, f"[{i}]")] for i, v in enumerate(value)])
+        return sp.ImmutableMatrix([[number_at(v, f"[{i}]")] for i, v in enumerate(value)])
 
 
 @dataclass(frozen=True)
@@ -222,11 +222,12 @@ class Matrix(Schema):
                     f"row {i} of length {len(row)} where row 0 has length {len(value[0])}",
                     key=f"[{i}]",
                 )
-            rows.append([_entry(v, f"[{i}][{j}]") for j, v in enumerate(row)])
+            rows.append([number_at(v, f"[{i}][{j}]") for j, v in enumerate(row)])
         return sp.ImmutableMatrix(rows)
 
 
-def _entry(value, key):
+def number_at(value, key: str):
+    """One exact number inside a list; an error names its position (``key``, e.g. ``"[1][2]"``)."""
     if isinstance(value, (list, tuple, Mapping)):
         raise Invalid("a number", found(value), key=key)
     try:

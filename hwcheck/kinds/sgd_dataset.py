@@ -54,7 +54,7 @@ import sympy as sp
 from hwcheck.errors import Invalid
 from hwcheck.model import Part, Solution, Step
 from hwcheck.nn import PRECISION
-from hwcheck.schema import Choice, Int, Number, Record, Schema, exact_number, found
+from hwcheck.schema import Choice, Int, Number, Record, Schema, found, number_at
 
 TITLE = "Gradient descent on a dataset: batch, stochastic (SGD) and mini-batch updates of a linear model"
 
@@ -70,16 +70,6 @@ LIST_LIMIT = 40
 SHOW_DIGITS = 9
 
 
-def _number(value, key: str):
-    """One exact number; the error names its position."""
-    if isinstance(value, (list, tuple, dict)):
-        raise Invalid("a number", found(value), key=key)
-    try:
-        return exact_number(value)
-    except Invalid as exc:
-        raise Invalid(exc.expected, exc.found, key=key, hint=exc.hint) from None
-
-
 class Inputs(Schema):
     """A list of numbers, or a list of vectors of one length: ``(values, dim)``, dim None for numbers."""
 
@@ -92,14 +82,14 @@ class Inputs(Schema):
             raise Invalid("numbers only or vectors only", f"{found(value[first])} among "
                           + ("vectors" if vectors[0] else "numbers"), key=f"[{first}]")
         if not vectors[0]:
-            return tuple(_number(v, f"[{i}]") for i, v in enumerate(value)), None
+            return tuple(number_at(v, f"[{i}]") for i, v in enumerate(value)), None
         dim = len(value[0])
         if dim == 0:
             raise Invalid("vectors of at least one number", "an empty vector", key="[0]")
         for i, v in enumerate(value):
             if len(v) != dim:
                 raise Invalid(f"vectors of one length ({dim}, as x[0])", f"x[{i}] of length {len(v)}", key=f"[{i}]")
-        return tuple(tuple(_number(c, f"[{i}][{j}]") for j, c in enumerate(v)) for i, v in enumerate(value)), dim
+        return tuple(tuple(number_at(c, f"[{i}][{j}]") for j, c in enumerate(v)) for i, v in enumerate(value)), dim
 
 
 class Weights(Schema):
@@ -109,8 +99,8 @@ class Weights(Schema):
         if isinstance(value, (list, tuple)):
             if not value:
                 raise Invalid("a number or a vector", "an empty list")
-            return tuple(_number(v, f"[{i}]") for i, v in enumerate(value))
-        return _number(value, "")
+            return tuple(number_at(v, f"[{i}]") for i, v in enumerate(value))
+        return number_at(value, "")
 
 
 class Order(Schema):
