@@ -199,6 +199,51 @@ def write_atomic(path: str | Path, text: str) -> None:
         raise
 
 
+# -- variants and practice (SPEC section 7); the work is in hwcheck.variants ------------
+
+def write_variants(specs: Iterable[str | Path], *, roster: str | Path, out: str | Path, lang: str = "en",
+                   on_progress=None) -> Written:
+    """``hwcheck variants``: each student's concrete specs and problem sheet in ``OUT/<student>/``,
+    the instructor's keys in ``OUT/keys/<student>/``, and ``OUT/variants.csv``.
+
+    Every variant is drawn and self-tested before anything is written; re-running gives the same bytes.
+    """
+    from hwcheck import variants
+
+    students = variants.read_roster(roster)
+    drawn = variants.build(specs, students, on_progress=on_progress)
+    out = Path(out)
+    documents: dict[Path, str] = {out / variants.INDEX: variants.index_text(students)}
+    for student, items in drawn.items():
+        folder = variants.folder_name(student)
+        for v in items:
+            documents[out / folder / f"{v.problem.id}.yaml"] = variants.dump_spec(v.raw)
+            solution = solve(v.problem)
+            documents[out / "keys" / folder / f"{v.problem.id}.json"] = render_solution(
+                v.problem, solution, format="json", lang=lang)
+            documents[out / "keys" / folder / f"{v.problem.id}.md"] = render.document(v.problem, solution, "md", lang)
+        documents[out / folder / "sheet.md"] = render_sheet([v.problem for v in items], format="md", lang=lang)
+    for path, text in documents.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, text)
+    return Written(list(documents))
+
+
+def write_practice(kind: str, *, seed: int | None = None, out: str | Path = ".") -> Written:
+    """``hwcheck practice KIND``: a fresh problem of that kind (its built-in template with new numbers)
+    and a blank answer file for it."""
+    from hwcheck import variants
+
+    raw, problem = variants.practice(kind, seed)
+    out = Path(out)
+    spec_path = out / f"{problem.id}.yaml"
+    answers_path = out / f"{problem.id}-answers.json"
+    out.mkdir(parents=True, exist_ok=True)
+    write_atomic(spec_path, variants.dump_spec(raw))
+    write_atomic(answers_path, variants.blank_answers(problem))
+    return Written([spec_path, answers_path])
+
+
 # -- grading (SPEC sections 4 and 5); the work is in hwcheck.grade ------------------
 
 def grade_file(path: str | Path, *, problems: str | Path = "problems", format: str = "md",

@@ -186,5 +186,66 @@ def grade(files: tuple[str, ...], problems: str, fmt: str, out: str | None, lang
         sys.exit(2)
 
 
+@main.command()
+@click.argument("specs", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--roster", required=True, type=click.Path(dir_okay=False, exists=True),
+              help="CSV with a 'student' column (other columns are kept).")
+@click.option("-o", "--out", required=True, type=click.Path(file_okay=False),
+              help="Folder for <student>/ (specs and sheet), keys/<student>/ and variants.csv.")
+@click.option("--lang", default="en", show_default=True, help="Language of the sheets and keys.")
+def variants(specs: tuple[str, ...], roster: str, out: str, lang: str) -> None:
+    """Give every student of a roster their own numbers (the specs' vary: blocks).
+
+    \b
+      hwcheck variants problems/ --roster roster.csv -o hw4-variants/
+      hwcheck grade subs/*.json --variants hw4-variants/ --out results/
+
+    Each variant is drawn deterministically from the spec id, the student id and the vary block,
+    rejected and drawn again when it makes a poor exercise, and self-tested before it is written.
+    """
+    from hwcheck import api
+
+    count = _count_rows(roster)
+    if sys.stderr.isatty() and count > 1:
+        with click.progressbar(length=count, label="drawing variants", file=sys.stderr) as bar:
+            written = _run(api.write_variants, specs, roster=roster, out=out, lang=lang,
+                           on_progress=lambda student: bar.update(1))
+    else:
+        written = _run(api.write_variants, specs, roster=roster, out=out, lang=lang)
+    click.echo(f"wrote {len(written)} files to {out}/ for {count} student(s)", err=True)
+
+
+def _count_rows(path: str) -> int:
+    try:
+        with open(path, encoding="utf-8-sig") as f:
+            return max(0, sum(1 for line in f if line.strip()) - 1)
+    except (OSError, UnicodeDecodeError):
+        return 0
+
+
+@main.command()
+@click.argument("kind")
+@click.option("--seed", type=click.IntRange(0), help="Draw this practice problem again (the seed is in its id).")
+@click.option("-o", "--out", default=".", show_default=True, type=click.Path(file_okay=False),
+              help="Folder for the problem spec and its blank answer file.")
+def practice(kind: str, seed: int | None, out: str) -> None:
+    """Write a fresh practice problem of KIND and a blank answer file for it.
+
+    \b
+      hwcheck practice conv2d_backprop -o practice/
+      (fill in practice/<id>-answers.json, then)
+      hwcheck grade practice/<id>-answers.json --problems practice/
+      hwcheck solve practice/<id>.yaml                 the worked solution
+    """
+    from hwcheck import api
+
+    written = _run(api.write_practice, kind, seed=seed, out=out)
+    for path in written:
+        click.echo(f"wrote {path}", err=True)
+    spec, answers = written
+    click.echo(f"next: fill in {answers}, then run 'hwcheck grade {answers} --problems {spec.parent}'; "
+               f"'hwcheck solve {spec}' shows the worked solution", err=True)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -39,6 +39,7 @@ class Problem:
     given: Mapping[str, Any]
     parts: tuple[PartSpec, ...]
     path: str = "<memory>"
+    vary: Mapping[str, Any] = field(default_factory=dict)  # SPEC section 7: keys redrawn per student
 
     @property
     def part_names(self) -> tuple[str, ...]:

@@ -18,7 +18,7 @@ from hwcheck.errors import Invalid, SpecError, did_you_mean
 from hwcheck.model import DEFAULT_TOLERANCE, PartSpec, Problem
 from hwcheck.schema import convert_fields, found
 
-SPEC_KEYS = ("id", "title", "kind", "statement", "given", "parts")
+SPEC_KEYS = ("id", "title", "kind", "statement", "given", "parts", "vary", "vary_options")
 SPEC_SUFFIXES = (".yaml", ".yml")
 
 _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -118,12 +118,20 @@ def problem_from_mapping(raw: Any, *, file: str = "<memory>", default_id: str = 
     except Invalid as exc:
         raise SpecError(file, "given" + exc.key, exc.expected, exc.found, exc.hint) from None
     parts = _parts(raw.get("parts"), kind, given, file)
+    vary = {}
+    if "vary" in raw or "vary_options" in raw:  # SPEC section 7: checked here, drawn by hwcheck.variants
+        from hwcheck import variants
+
+        variants.parse_vary(raw.get("vary"), given_raw, file)
+        variants.vary_options(raw.get("vary_options"), file)
+        vary = dict(raw.get("vary") or {})
     try:
         kind.check(given, tuple(p.name for p in parts))
     except Invalid as exc:
         key = "given" + exc.key if exc.key.startswith((".", "[")) else ("given." + exc.key if exc.key else "given")
         raise SpecError(file, key, exc.expected, exc.found, exc.hint) from None
-    return Problem(id=pid, kind=kind.name, title=title, statement=statement, given=given, parts=parts, path=file)
+    return Problem(id=pid, kind=kind.name, title=title, statement=statement, given=given, parts=parts, path=file,
+                   vary=vary)
 
 
 def _text(raw, key, file, default):

@@ -96,3 +96,28 @@ MISCONCEPTIONS = {
     # max/min send an equal share to every input instead of routing to the winner
     "max_gradient_split": lambda g: _differs(g, G.backward(G.build(g.f, g.at, max_rule="split")).gradient),
 }
+
+
+def poor(given, solution, reference_given, reference, options):
+    """A poor variant (SPEC section 7): a tie at a max or min, unless the spec allows ties."""
+    if options.get("allow_ties"):
+        return None
+    if _has_tie(given) and not _has_tie(reference_given):
+        return "tie_at_max_or_min"
+    return None
+
+
+def _has_tie(given) -> bool:
+    import sympy as sp
+
+    from hwcheck.expr import parse_expr
+
+    expr = parse_expr(str(given["f"]))
+    at = {str(k): v for k, v in given["at"].items()}
+    values = {s: at[s.name] for s in expr.free_symbols if s.name in at}
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, (sp.Max, sp.Min)):
+            args = [sp.nsimplify(a.subs(values)) for a in node.args]
+            if len(set(args)) < len(args):
+                return True
+    return False

@@ -180,3 +180,16 @@ MISCONCEPTIONS = {
     # δ = ∂L/∂a without the f′(z) factor, at the output and in every hidden layer
     "missing_activation_derivative": _without_derivative,
 }
+
+
+def poor(given, solution, reference_given, reference, options):
+    """A poor variant (SPEC section 7): a dead ReLU layer, a saturated sigmoid or softmax."""
+    from hwcheck import variants
+
+    for layer, a, a_ref in zip(given["layers"], solution.answers["activations"], reference.answers["activations"]):
+        act = layer["activation"]
+        if act == "relu" and variants.dead_relu(a) and not variants.dead_relu(a_ref):
+            return "dead_relu"
+        if act in ("sigmoid", "softmax") and variants.saturated(a, 0.998) and not variants.saturated(a_ref, 0.998):
+            return "saturated_" + act
+    return None

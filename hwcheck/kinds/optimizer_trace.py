@@ -266,3 +266,11 @@ MISCONCEPTIONS = {
     "no_bias_correction": _no_bias_correction,
     "gradient_ascent": _gradient_ascent,
 }
+
+
+def poor(given, solution, reference_given, reference, options):
+    """A poor variant (SPEC section 7): a run that diverges where the instructor's converges, or the reverse."""
+    from hwcheck import variants
+
+    return variants.same_behaviour(variants.diverging(solution.answers["iterates"]),
+                                   variants.diverging(reference.answers["iterates"]), "diverges")

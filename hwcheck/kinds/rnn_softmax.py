@@ -358,3 +358,13 @@ MISCONCEPTIONS = {
     "mean_instead_of_sum": _mean_loss,
     "one_based_classes": _one_based,
 }
+
+
+def poor(given, solution, reference_given, reference, options):
+    """A poor variant (SPEC section 7): a saturated softmax output."""
+    from hwcheck import variants
+
+    probs, probs_ref = solution.answers.get("probabilities"), reference.answers.get("probabilities")
+    if probs and probs_ref and variants.saturated(probs) and not variants.saturated(probs_ref):
+        return "saturated_softmax"
+    return None

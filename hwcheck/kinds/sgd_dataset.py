@@ -397,3 +397,11 @@ MISCONCEPTIONS = {
     # the ½ of ½(ŷ−y)² forgotten when differentiating: gradient 2 r_i x_i
     "missing_half": lambda g: _broken(g, factor=2),
 }
+
+
+def poor(given, solution, reference_given, reference, options):
+    """A poor variant (SPEC section 7): a loss that rises where the instructor's falls, or the reverse."""
+    from hwcheck import variants
+
+    return variants.same_behaviour(variants.rising(solution.answers["losses"]),
+                                   variants.rising(reference.answers["losses"]), "loss_rises")

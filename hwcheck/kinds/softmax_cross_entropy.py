@@ -97,3 +97,13 @@ MISCONCEPTIONS = {
     # y − p instead of p − y: the direction of steepest ascent reported as the gradient
     "sign_flipped": lambda g: {"dL_dlogits": [-v for v in solve(g).answers["dL_dlogits"]]},
 }
+
+
+def poor(given, solution, reference_given, reference, options):
+    """A poor variant (SPEC section 7): a saturated softmax, whose gradient rounds to 0."""
+    from hwcheck import variants
+
+    if variants.saturated(solution.answers["probabilities"]) and not variants.saturated(
+            reference.answers["probabilities"]):
+        return "saturated_softmax"
+    return None
