@@ -403,9 +403,8 @@ def _numbers(value):
             yield from _numbers(v)
     elif isinstance(value, sp.MatrixBase):
         yield from value
-    elif hasattr(value, "strings") and hasattr(value, "shape"):  # ExactArray
-        for row in value.strings() if isinstance(value.strings(), list) else []:
-            yield from _numbers(row)
+    elif hasattr(value, "tolist") and hasattr(value, "den"):  # an ExactArray: its exact entries
+        yield from _numbers(value.tolist())
     elif isinstance(value, sp.Basic):
         yield value
     elif isinstance(value, str):
