@@ -621,7 +621,8 @@ def _inline_tex(line: str) -> str:
 
 def kind_module(problem: Problem, lang: str = "en"):
     """The kind's template as a module: its ``labels``, ``titles``, ``conventions()`` and step macros."""
-    return environment(lang).get_template(f"kinds/{problem.kind}.j2").make_module({"given": problem.given})
+    context = {"given": problem.given, "notation": dict(getattr(problem, "notation", None) or {})}
+    return environment(lang).get_template(f"kinds/{problem.kind}.j2").make_module(context)
 
 
 def step_views(problem: Problem, solution: Solution, lang: str = "en") -> list[dict]:
