@@ -500,7 +500,19 @@ def md_to_tex(text: str) -> str:
     ``$...$`` and ``$$...$$`` math (kept as math). A line with Persian (Arabic
     script) becomes ``\\hwfa{...}``, a right-to-left paragraph that
     ``solution.tex.j2`` typesets with ArabTeX; see ``_rtl_tex``.
+
+    Two blocks are for one format only: a ```` ```mermaid ```` fenced block (a drawing that
+    GitHub renders) is left out, and a ``<!-- latex ... -->`` block (hidden in Markdown) is
+    LaTeX written by a kind template, passed through as it is:
+
+    >>> print(md_to_tex("A *graph*:\\n```mermaid\\nflowchart LR\\n```\\n<!-- latex\\n\\\\begin{picture}(1,1)\\\\end{picture}\\n-->"))
+    A \\emph{graph}:
+    \\begin{picture}(1,1)\\end{picture}
     """
+    if "```mermaid" in text or "<!-- latex" in text:
+        return "\n".join(piece[len("<!-- latex"):-len("-->")].strip("\n") if piece.startswith("<!-- latex")
+                         else md_to_tex(piece.strip("\n")) for piece in _ONE_FORMAT.split(text)
+                         if piece.strip() and not piece.startswith("```mermaid"))
     out_lines: list[str] = []
     in_list = False
     for block in _split_display(text):
@@ -529,6 +541,9 @@ def md_to_tex(text: str) -> str:
     if in_list:
         out_lines.append(r"\end{itemize}")
     return "\n".join(out_lines)
+
+
+_ONE_FORMAT = re.compile(r"(```mermaid\n.*?\n```|<!-- latex\n.*?\n-->)", re.S)
 
 
 def _split_display(text: str) -> list[str]:
