@@ -40,6 +40,7 @@ class Problem:
     parts: tuple[PartSpec, ...]
     path: str = "<memory>"
     vary: Mapping[str, Any] = field(default_factory=dict)  # SPEC section 7: keys redrawn per student
+    notation: Mapping[str, str] = field(default_factory=dict)  # role -> LaTeX symbol (spec key `notation:`)
 
     @property
     def part_names(self) -> tuple[str, ...]:
