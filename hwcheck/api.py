@@ -19,7 +19,8 @@ from hwcheck.model import Problem, Solution
 from hwcheck.spec import load_problem, problem_from_mapping, read_yaml, spec_files
 
 __all__ = ["load_problem", "load_problem_text", "solve", "render_solution", "solve_file",
-           "write_keys", "validate", "list_kinds", "write_atomic", "write_solution", "plan_figures"]
+           "write_keys", "validate", "list_kinds", "write_atomic", "write_solution", "plan_figures",
+           "grade_file", "grade_files", "load_assignment", "problems_for", "sheet", "build_autograder"]
 
 FIGURES_MISSING = "matplotlib is not installed, so no figures were drawn (pip install matplotlib)"
 
@@ -122,7 +123,7 @@ def validate(paths: Iterable[str | Path]) -> tuple[list[Problem], list[SpecError
 
 
 def write_keys(paths: Iterable[str | Path], *, out: str | Path = "solutions", lang: str = "en",
-               figures: bool = True) -> list[Path]:
+               figures: bool = True, assignment: str | Path | None = None) -> list[Path]:
     """``hwcheck key``: solve every spec; write ``<id>.md``, ``<id>.json`` and ``KEY.md``,
     and the figures of kinds that draw them (``<id>-<figure>.svg``; not with ``figures=False``).
 
@@ -131,7 +132,7 @@ def write_keys(paths: Iterable[str | Path], *, out: str | Path = "solutions", la
     """
     from hwcheck import figures as fig
 
-    problems, errors = validate(paths)
+    problems, errors = validate(paths) if assignment is None else (list(load_assignment(assignment).problems), [])
     if errors:
         raise KeySetError(errors)
     out = Path(out)
@@ -244,32 +245,110 @@ def write_practice(kind: str, *, seed: int | None = None, out: str | Path = ".")
     return Written([spec_path, answers_path])
 
 
-# -- grading (SPEC sections 4 and 5); the work is in hwcheck.grade ------------------
+# -- grading (SPEC sections 4, 5 and 9); the work is in hwcheck.grade ----------------
 
-def grade_file(path: str | Path, *, problems: str | Path = "problems", format: str = "md",
-               lang: str = "en") -> str:
-    """``hwcheck grade FILE``: one submission graded against the problems in ``problems``,
-    as Markdown (``md``), SPEC JSON (``json``) or Gradescope ``results.json`` (``gradescope``)."""
-    from hwcheck.grade import batch, options, report
+def load_assignment(path: str | Path):
+    """``--assignment FILE`` (SPEC section 6): an ``hwcheck.assignment.Assignment`` (``.id``, ``.title``,
+    ``.problems`` with weights and grading defaults applied, ``.reveal``)."""
+    from hwcheck.assignment import load_assignment as load
 
-    if format not in options.FORMATS:
-        raise HwcheckError(f"unknown format {format!r}; expected one of {', '.join(options.FORMATS)}")
-    keys = batch.load_keys(problems)
-    return report.format_result(batch.grade_one(path, keys, lang=lang), format, lang)
+    return load(path)
 
 
-def grade_files(paths: Iterable[str | Path], *, problems: str | Path = "problems", out: str | Path | None = None,
-                format: str = "md", lang: str = "en", on_progress=None):
-    """``hwcheck grade FILE... --out DIR``: grade a batch, each problem solved once.
+def problems_for(paths: Iterable[str | Path] = (), *, assignment: str | Path | None = None) -> list[Problem]:
+    """The problems a command works on: those of ``assignment`` (in the homework's order), or every
+    spec under ``paths``. Both, or neither, is a usage error."""
+    paths = list(paths)
+    if assignment is not None:
+        if paths:
+            raise HwcheckError("give problem specs or --assignment, not both")
+        return list(load_assignment(assignment).problems)
+    if not paths:
+        raise HwcheckError("no problem specs given (name spec files or folders, or use --assignment FILE)")
+    problems, errors = validate(paths)
+    if errors:
+        raise KeySetError(errors)
+    return problems
 
-    Returns a ``hwcheck.grade.batch.Batch`` (results, bad files, files written).
-    A bad submission is reported in ``bad`` and skipped; with ``out``, every
-    student gets ``<student>.md`` and ``<student>.json``, and the folder gets
-    ``grades.csv`` and ``summary.md`` (all written atomically).
-    """
+
+def sheet(paths: Iterable[str | Path] = (), *, assignment: str | Path | None = None, format: str = "md",
+          lang: str = "en") -> str:
+    """``hwcheck sheet [SPECS...] [--assignment FILE]``: the hand-out of the chosen problems
+    (``render_sheet`` does the rendering)."""
+    render_sheet = globals().get("render_sheet")
+    if render_sheet is None:
+        raise HwcheckError("problem sheets are not available in this version of hwcheck")
+    return render_sheet(problems_for(paths, assignment=assignment), format=format, lang=lang)
+
+
+def _grading_keys(problems: str | Path | None, assignment: str | Path | None):
+    """The solved problem set and what feedback reveals (``None``: the report's default)."""
     from hwcheck.grade import batch, options
+    from hwcheck.grade.keys import KeySet
+
+    if assignment is not None:
+        if problems is not None:
+            raise HwcheckError("use --problems or --assignment, not both (an assignment names its specs folder)")
+        found = load_assignment(assignment)
+        return KeySet(found.problems), found.reveal
+    return batch.load_keys(options.DEFAULT_PROBLEMS if problems is None else problems), None
+
+
+def _check_format(format: str) -> None:
+    from hwcheck.grade import options
 
     if format not in options.FORMATS:
         raise HwcheckError(f"unknown format {format!r}; expected one of {', '.join(options.FORMATS)}")
-    keys = batch.load_keys(problems)
-    return batch.grade_many(paths, keys, out=out, lang=lang, fmt=format, on_progress=on_progress)
+
+
+class GradedFile(str):
+    """A report (the text, a ``str``) with ``warnings``: lines about the file (unknown problem ids ...)."""
+
+    warnings: tuple[str, ...] = ()
+
+
+def grade_file(path: str | Path, *, problems: str | Path | None = None, format: str = "md", lang: str = "en",
+               assignment: str | Path | None = None, reviewed: str | Path | None = None) -> GradedFile:
+    """``hwcheck grade FILE``: one submission graded against the problems in ``problems`` (default
+    ``problems/``) or those of ``assignment``, as Markdown (``md``), SPEC JSON (``json``) or Gradescope
+    ``results.json`` (``gradescope``). Answers to problem ids or parts not in the set are left out and
+    named in ``.warnings``; an unreadable file raises its ``SubmissionError``."""
+    from hwcheck.grade import batch
+    from hwcheck.grade import review as rv
+
+    _check_format(format)
+    keys, reveal = _grading_keys(problems, assignment)
+    reviews = rv.merge(rv.read(reviewed)) if reviewed is not None else None
+    result, warnings = batch.grade_single(path, keys, lang=lang, reviews=reviews)
+    text = GradedFile(batch._format(result, format, lang, reveal))
+    text.warnings = warnings
+    return text
+
+
+def grade_files(paths: Iterable[str | Path], *, problems: str | Path | None = None, out: str | Path | None = None,
+                format: str = "md", lang: str = "en", assignment: str | Path | None = None,
+                reviewed: str | Path | None = None, on_progress=None):
+    """``hwcheck grade FILE... --out DIR``: grade a class, each problem solved once.
+
+    Returns a ``hwcheck.grade.batch.Batch``: a ``Row`` for every file (graded, or why not), the
+    files written and removed, and ``exit_status``. With ``out``, every graded file gets
+    ``<stem>.md`` and ``<stem>.json`` (``<stem>.results.json`` too with ``format="gradescope"``), and
+    the folder gets ``grades.csv`` (a row per file, with its status), ``summary.md`` and
+    ``review.csv``; files an earlier run wrote there and this one did not are removed (all writes
+    atomic). ``reviewed``: a ``review.csv`` with a TA's scores to merge in.
+    """
+    from hwcheck.grade import batch
+
+    _check_format(format)
+    keys, reveal = _grading_keys(problems, assignment)
+    return batch.grade_many(paths, keys, out=out, lang=lang, fmt=format, reviewed=reviewed, reveal=reveal,
+                            on_progress=on_progress)
+
+
+def build_autograder(assignment: str | Path, output: str | Path, *, wheel: str | Path | None = None,
+                     lang: str = "en") -> Path:
+    """``hwcheck autograder --assignment FILE -o autograder.zip``: a Gradescope autograder (see
+    ``hwcheck.autograder``)."""
+    from hwcheck import autograder
+
+    return autograder.build(assignment, output, wheel=wheel, lang=lang)

@@ -93,16 +93,21 @@ def solve(spec: str, fmt: str, output: str | None, lang: str, no_figures: bool) 
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
 @click.option("-o", "--out", default="solutions", show_default=True, type=click.Path(file_okay=False),
               help="Folder for <id>.md, <id>.json and KEY.md.")
 @click.option("--lang", default="en", show_default=True, help="Language of the explanation.")
 @click.option("--no-figures", is_flag=True, help="Do not draw the figures of kinds that have them.")
-def key(paths: tuple[str, ...], out: str, lang: str, no_figures: bool) -> None:
+@click.option("--assignment", type=click.Path(dir_okay=False),
+              help="Key the problems of this assignment (SPEC 6), weights applied, instead of PATHS.")
+def key(paths: tuple[str, ...], out: str, lang: str, no_figures: bool, assignment: str | None) -> None:
     """Write answer keys for every spec in PATHS (files or folders), and their figures."""
     from hwcheck import api
 
-    written = _run(api.write_keys, paths, out=out, lang=lang, figures=not no_figures)
+    if bool(paths) == bool(assignment):
+        click.echo("error: give spec files or folders, or --assignment FILE (one of the two)", err=True)
+        sys.exit(2)
+    written = _run(api.write_keys, paths, out=out, lang=lang, figures=not no_figures, assignment=assignment)
     problems = sum(1 for p in written if str(p).endswith(".json"))
     click.echo(f"wrote {len(written)} files to {out}/ ({problems} problems and KEY.md)", err=True)
     for note in getattr(written, "notes", []):
@@ -147,21 +152,48 @@ def kinds(fmt: str) -> None:
     click.echo("(* = asked when a spec lists no parts)")
 
 
-@main.command()
+EXIT_CODES = """\b
+Exit status:
+  0  every file graded, nothing to warn about
+  1  internal error (a bug in hwcheck; --debug shows the traceback)
+  2  usage or input error: a bad option, problem set, assignment or
+     review.csv (nothing graded); for one FILE without --out, a file
+     that cannot be read
+  3  graded, with warnings: a file that could not be read (its row
+     in grades.csv says why), answers to unknown problem ids or parts,
+     or a student id used by several files"""
+
+
+def _assignment_option(help_text: str):
+    return click.option("--assignment", type=click.Path(dir_okay=False),
+                        help=help_text + " (SPEC 6: its problems, weights and grading defaults).")
+
+
+@main.command(epilog=EXIT_CODES)
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--problems", default="problems", show_default=True, type=click.Path(file_okay=False),
-              help="Folder of the problem specs the submissions answer.")
+@click.option("--problems", default=None, type=click.Path(file_okay=False),
+              help="Folder of the problem specs the submissions answer.  [default: problems]")
+@_assignment_option("Grade the problems of this assignment instead of a whole folder")
 @click.option("--format", "fmt", type=click.Choice(["md", "json", "gradescope"]), default="md", show_default=True,
               help="md: feedback report; json: grade result (SPEC 5); gradescope: autograder results.json.")
 @click.option("--out", type=click.Path(file_okay=False),
-              help="Folder for <student>.md/.json, grades.csv and summary.md (needed for several files).")
+              help="Folder for the reports, grades.csv, summary.md and review.csv (needed for several files); "
+                   "files an earlier run wrote there are replaced or removed, others are left alone.")
+@click.option("--reviewed", type=click.Path(dir_okay=False),
+              help="A review.csv whose score (and comment) cells a TA filled in: merged into the results.")
 @click.option("--lang", default="en", show_default=True, help="Language of the feedback.")
-def grade(files: tuple[str, ...], problems: str, fmt: str, out: str | None, lang: str) -> None:
+def grade(files: tuple[str, ...], problems: str | None, assignment: str | None, fmt: str, out: str | None,
+          reviewed: str | None, lang: str) -> None:
     """Grade student submissions (JSON or YAML) against the problems.
+
+    Every file gets a row in grades.csv: graded, or why not. Answers to
+    problem ids or parts that are not in the set are named as warnings;
+    every other answer is graded.
 
     \b
       hwcheck grade s-0001.json                        print one report
       hwcheck grade submissions/*.json --out grades/   a whole class
+      hwcheck grade subs/*.json --assignment hw4.yaml --out grades/ --reviewed grades/review.csv
     """
     from hwcheck import api
 
@@ -170,20 +202,65 @@ def grade(files: tuple[str, ...], problems: str, fmt: str, out: str | None, lang
             click.echo("error: several files need --out DIR (one report per student, grades.csv, summary.md)",
                        err=True)
             sys.exit(2)
-        click.echo(_run(api.grade_file, files[0], problems=problems, format=fmt, lang=lang), nl=False)
-        return
+        text = _run(api.grade_file, files[0], problems=problems, assignment=assignment, format=fmt, lang=lang,
+                    reviewed=reviewed)
+        click.echo(text, nl=False)
+        for line in text.warnings:
+            click.echo(f"warning: {files[0]}: {line}", err=True)
+        sys.exit(3 if text.warnings else 0)
+    kwargs = dict(problems=problems, assignment=assignment, out=out, format=fmt, lang=lang, reviewed=reviewed)
     if sys.stderr.isatty():
         with click.progressbar(length=len(files), label="grading", file=sys.stderr) as bar:
-            result = _run(api.grade_files, files, problems=problems, out=out, format=fmt, lang=lang,
-                          on_progress=lambda path, graded: bar.update(1))
+            batch = _run(api.grade_files, files, **kwargs, on_progress=lambda path, graded: bar.update(1))
     else:
-        result = _run(api.grade_files, files, problems=problems, out=out, format=fmt, lang=lang)
-    for error in result.bad:
-        click.echo(f"error: {error} (skipped)", err=True)
-    click.echo(f"graded {len(result.results)} of {len(files)} submission(s); wrote {len(result.written)} files "
-               f"to {out}/ (grades.csv, summary.md)", err=True)
-    if result.bad:
+        batch = _run(api.grade_files, files, **kwargs)
+    _report_batch(batch, out, lang)
+    sys.exit(batch.exit_status)
+
+
+def _report_batch(batch, out: str, lang: str) -> None:
+    """stderr: one line per file that is not simply ok, removed stale files, unused reviews, the counts."""
+    from hwcheck.grade.batch import say
+
+    for row in batch.rows:
+        if Context.debug and row.exception is not None:
+            import traceback
+
+            traceback.print_exception(row.exception, file=sys.stderr)
+        if not row.ok:
+            click.echo(say(lang, "row_line", row), err=True)
+    for entry in batch.unused_reviews:
+        click.echo(say(lang, "unused_review", entry), err=True)
+    for path in batch.removed:
+        click.echo(say(lang, "removed", path), err=True)
+    click.echo(say(lang, "done", batch.counts, out.rstrip("/")), err=True)
+
+
+@main.command()
+@_assignment_option("The Gradescope assignment")
+@click.option("-o", "--output", default="autograder.zip", show_default=True, type=click.Path(dir_okay=False),
+              help="The zip to upload to Gradescope.")
+@click.option("--wheel", type=click.Path(dir_okay=False, exists=True),
+              help="Ship this hwcheck wheel instead of building one from the source checkout.")
+@click.option("--lang", default="en", show_default=True, help="Language of the feedback.")
+def autograder(assignment: str | None, output: str, wheel: str | None, lang: str) -> None:
+    """Build a Gradescope autograder zip for an assignment.
+
+    \b
+      hwcheck autograder --assignment hw4.yaml -o autograder.zip
+
+    The zip holds setup.sh (installs the hwcheck wheel shipped inside it),
+    run_autograder (grades the JSON or YAML file under
+    $HWCHECK_AUTOGRADER_ROOT/submission/, default root /autograder, and
+    writes results/results.json) and the assignment with its specs.
+    """
+    from hwcheck import api
+
+    if assignment is None:
+        click.echo("error: hwcheck autograder needs --assignment FILE", err=True)
         sys.exit(2)
+    path = _run(api.build_autograder, assignment, output, wheel=wheel, lang=lang)
+    click.echo(f"wrote {path}", err=True)
 
 
 @main.command()

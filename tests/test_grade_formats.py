@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from hwcheck import api
 from hwcheck.cli import main
+from hwcheck.errors import HwcheckError
 from hwcheck.grade.grader import VERDICTS
 
 from conftest import PROBLEMS
@@ -112,14 +113,15 @@ def test_batch_writes_everything_and_skips_the_bad_file(problems, class_files, t
     assert len(seen) == 3 and [r.student for r in batch.results] == ["s_1", "s-2"]
     assert len(batch.bad) == 1 and "s-3.json" in str(batch.bad[0]) and "finite" in str(batch.bad[0])
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["grades.csv", "s-2.json", "s-2.md", "s_1.json", "s_1.md", "summary.md"]
-    rows = list(csv.reader(io.StringIO((out / "grades.csv").read_text())))
-    assert rows[0] == ["student", *batch.keys.ids(), "total"]
-    assert [r[0] for r in rows[1:]] == ["s_1", "s-2"]
-    for row in rows[1:]:
-        assert float(row[-1]) == pytest.approx(sum(float(x) for x in row[1:-1]))
+    assert names == [".hwcheck-manifest.json", "grades.csv", "review.csv", "s-2.json", "s-2.md", "s_1.json",
+                     "s_1.md", "summary.md"]
+    rows = list(csv.DictReader(io.StringIO((out / "grades.csv").read_text())))
+    assert [r["student"] for r in rows] == ["s_1", "s-3", "s-2"]  # a row for every file, the bad one too
+    assert rows[1]["status"].startswith("not graded, could not be read") and rows[1]["total"] == "0"
+    for row in rows:
+        assert float(row["total"]) == pytest.approx(sum(float(row[pid]) for pid in batch.keys.ids()))
     summary = (out / "summary.md").read_text()
-    assert "2 submission(s) graded, 1 file(s) could not be read" in summary
+    assert "3 submission file(s): 2 graded, 1 not graded" in summary
     assert "`transposed`" in summary and "`std_for_variance`" in summary
     assert json.loads((out / "s_1.json").read_text())["student"] == "s_1"
 
@@ -133,10 +135,10 @@ def test_writes_are_atomic(problems, class_files, tmp_path, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", broken)
-    with pytest.raises(OSError):
+    with pytest.raises((OSError, HwcheckError), match="disk full"):  # one clear line, not a traceback
         api.grade_files(class_files[2:], problems=problems, out=out)
     assert (out / "s_1.md").read_text() == before
-    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary file left behind
+    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == [".hwcheck-manifest.json"]  # no temp file
 
 
 def test_cli_grade(problems, class_files, tmp_path):
@@ -152,7 +154,7 @@ def test_cli_grade(problems, class_files, tmp_path):
     out = tmp_path / "out"
     result = runner.invoke(main, ["grade", *map(str, class_files), "--problems", str(problems), "--out", str(out),
                                   "--format", "gradescope"])
-    assert result.exit_code == 2  # one file was bad; the others were graded
+    assert result.exit_code == 3  # one file was bad; the others were graded
     assert "s-3.json" in result.output and "graded 2 of 3" in result.output
     assert (out / "s-2.results.json").exists() and (out / "grades.csv").exists()
     result = runner.invoke(main, ["grade", "--help"])

@@ -1,34 +1,286 @@
-"""Grading many submissions: each problem solved once, bad files reported and skipped.
+"""Grading a class: a row for every file, each problem solved once, an output folder that tells the truth.
 
 ``hwcheck.api.grade_file`` and ``grade_files`` are thin wrappers over these.
-Output folder (``--out DIR``): ``<student>.md`` and ``<student>.json`` per
-student (SPEC section 5), ``grades.csv`` (one row per student) and
-``summary.md``; every file is written atomically.
+
+- **A row for every file.** Whatever happens to a submission file (it cannot be read, it names
+  problem ids that are not in the set, hwcheck itself fails on it), it gets a ``Row``, and a line
+  in ``grades.csv`` with a ``status`` (``ok``, or what went wrong, in words). Answers to unknown
+  problem ids or parts become warnings ("did you mean"); every known answer is graded.
+- **Duplicates.** Files with the same student id are all graded; they are flagged, and the one a
+  gradebook import takes is marked ``counts``: the newest ``submitted_at`` when the files carry it
+  (ISO 8601, compared as dates), else the last file name in sorted order.
+- **Report names** (``report_stems``) are derived so that no two rows, and no row and a class file
+  (``grades.csv``, ``summary.md``, ``review.csv``), ever share one, on case-insensitive file systems
+  too: the student id with every character other than letters, digits, ``_ @ + -`` replaced by
+  ``_``, at most 100 bytes; when two rows (or a row and a class file) would share a name, each
+  after the first gets ``~2``, ``~3`` ... (``~`` never occurs in a student id).
+- **The output folder** (``--out DIR``) holds exactly this run's files: ``.hwcheck-manifest.json``
+  lists what hwcheck wrote there, and the next run removes what it listed and did not write
+  again. Files hwcheck did not write are never touched. Every file is written atomically.
+- **Exit status** (``Batch.exit_status``; the CLI exits with it): ``EXIT_OK`` every file graded
+  cleanly; ``EXIT_WARNINGS`` graded, but some file had a warning, could not be read, or shares its
+  student id. ``EXIT_USAGE`` (a bad option, problem set, assignment or review file: nothing graded)
+  and ``EXIT_INTERNAL`` (a bug in hwcheck) come from the CLI.
+
+>>> [s for s in report_stems([("s1", "a.json"), ("S1", "b.json"), ("x.results", "c.json"), ("summary", "d.json")])]
+['s1', 'S1~2', 'x_results', 'summary~2']
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+import logging
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
-from hwcheck.errors import HwcheckError
+from hwcheck.errors import HwcheckError, SpecError
 from hwcheck.grade import options, report
-from hwcheck.grade.grader import GradeResult, grade_submission
+from hwcheck.grade import review as rv
+from hwcheck.grade.grader import GradeResult, grade_submission, tidy
 from hwcheck.grade.keys import KeySet
-from hwcheck.grade.submission import SubmissionError, read_submission
+from hwcheck.grade.submission import Submission, SubmissionError, read_submission
+
+log = logging.getLogger(__name__)
+
+EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_WARNINGS = 0, 1, 2, 3
+MANIFEST = ".hwcheck-manifest.json"
+CLASS_FILES = ("grades.csv", "summary.md", "review.csv")
+RESERVED = {"grades", "summary", "review", "key", "con", "prn", "aux", "nul",
+            *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
+MAX_STEM_BYTES = 100
+_UNSAFE = re.compile(r"[^\w@+-]")
+
+
+# -- wording -----------------------------------------------------------------------------------
+
+@lru_cache(maxsize=None)
+def wording(lang: str = "en"):
+    """The macros of ``templates/<lang>/grade/batch.j2`` (statuses, warnings, console lines)."""
+    from hwcheck import render
+
+    return render.environment(lang).get_template("grade/batch.j2").make_module({})
+
+
+def say(lang: str, macro: str, *args, **kwargs) -> str:
+    """One line of wording (CSV cells and stderr lines are single lines)."""
+    return " ".join(str(getattr(wording(lang), macro)(*args, **kwargs)).split())
+
+
+# -- one file ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Note:
+    """A warning about one submission: ``code`` names it, ``data`` fills its wording."""
+
+    code: str
+    data: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
-class Batch:
-    results: tuple[GradeResult, ...]
-    bad: tuple[HwcheckError, ...]
-    written: tuple[Path, ...]
-    keys: KeySet
+class Row:
+    """One submission file of a batch, whatever happened to it."""
+
+    file: str
+    student: str  # the file name's stem when the file cannot be read
+    result: GradeResult | None = None  # None: not graded (``error`` says why)
+    error: str | None = None
+    notes: tuple[Note, ...] = ()
+    answers: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, repr=False)
+    submitted_at: str | None = None
+    others: tuple[str, ...] = ()  # other files with the same student id
+    counts: bool = True  # the file a gradebook import takes for this student
+    stem: str | None = None  # reports: <stem>.md, <stem>.json (and <stem>.results.json)
+    reviews: tuple[rv.Item, ...] = ()
+    exception: BaseException | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def graded(self) -> bool:
+        return self.result is not None
+
+    @property
+    def pending(self) -> int:
+        return rv.pending(self.reviews)
 
     @property
     def ok(self) -> bool:
-        return not self.bad
+        return self.graded and not self.notes and not self.others
+
+
+class _AnyName(tuple):
+    """Part names that accept any name (unknown ones are sorted out after reading)."""
+
+    def __contains__(self, name) -> bool:
+        return True
+
+
+class _Lenient:
+    """The problem set as the submission reader sees it, but answering for any id: unknown problem
+    ids and parts are read like known ones and turned into warnings by ``read``, so that a typo costs
+    that answer, never the whole file."""
+
+    def __init__(self, keys: KeySet):
+        self._keys = keys
+
+    def ids(self) -> list[str]:
+        return self._keys.ids()
+
+    def get(self, pid):
+        problem = self._keys.get(pid)
+        return _Parts(_AnyName(problem.part_names if problem is not None else ()))
+
+
+@dataclass(frozen=True)
+class _Parts:
+    part_names: tuple
+
+
+def read(path: str | Path, keys: KeySet) -> tuple[Submission, tuple[Note, ...]]:
+    """Read one submission; answers to problems or parts not in ``keys`` are dropped, with a note each."""
+    submission = read_submission(path, _Lenient(keys))
+    notes, kept = [], {}
+    for pid, parts in submission.answers.items():
+        problem = keys.get(pid)
+        if problem is None:
+            notes.append(Note("unknown_problem", {"id": pid, "suggestion": _closest(pid, keys.ids()),
+                                                  "n": len(parts)}))
+            continue
+        kept[pid] = {}
+        for name, value in parts.items():
+            if name in problem.part_names:
+                kept[pid][name] = value
+            else:
+                notes.append(Note("unknown_part", {"problem": pid, "part": name,
+                                                   "suggestion": _closest(name, problem.part_names)}))
+    return Submission(student=submission.student, file=submission.file, answers=kept), tuple(notes)
+
+
+def _closest(word: str, options_: Iterable[str]) -> str | None:
+    from difflib import get_close_matches
+
+    options_ = [str(o) for o in options_]
+    folded = {o.casefold(): o for o in options_}
+    if str(word).casefold() in folded:
+        return folded[str(word).casefold()]
+    close = get_close_matches(str(word), options_, n=1)
+    return close[0] if close else None
+
+
+def _submitted_at(path: Path) -> str | None:
+    """The optional ``submitted_at`` of a submission file (ISO 8601), read only when it is there."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+        if "submitted_at" not in text:
+            return None
+        if path.suffix.lower() == ".json" or text.lstrip().startswith("{"):
+            data = json.loads(text)
+        else:
+            from hwcheck.spec import read_yaml
+
+            data = read_yaml(text, str(path))
+        value = data.get("submitted_at") if isinstance(data, Mapping) else None
+    except Exception:  # noqa: BLE001 - the file was read once already; a date is a nicety
+        return None
+    return str(value) if value is not None else None
+
+
+def _short(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text[:160]}{'…' if len(text) > 160 else ''}"
+
+
+def grade_row(path: str | Path, keys: KeySet, *, lang: str = "en") -> Row:
+    """Read and grade one file; never raises for anything in the file."""
+    path = Path(path)
+    file = str(path)
+    try:
+        submission, notes = read(path, keys)
+    except SubmissionError as exc:
+        reason = str(exc)
+        reason = reason[len(file) + 2:] if reason.startswith(f"{file}: ") else reason  # the row names the file
+        return Row(file, path.stem, error=say(lang, "unreadable", reason))
+    except Exception as exc:  # noqa: BLE001 - whatever one file does, the batch goes on
+        log.debug("reading %s", file, exc_info=True)
+        return Row(file, path.stem, error=say(lang, "unreadable", _short(exc)), exception=exc)
+    try:
+        result = grade_submission(keys, submission, lang=lang)
+    except HwcheckError:
+        raise  # an author's error in the problem set (found while solving): the whole run stops
+    except Exception as exc:  # noqa: BLE001
+        log.debug("grading %s", file, exc_info=True)
+        return Row(file, submission.student, error=say(lang, "failed", _short(exc)), notes=notes,
+                   answers=submission.answers, exception=exc)
+    return Row(file, submission.student, with_warnings(result, notes, lang), notes=notes,
+               answers=submission.answers, submitted_at=_submitted_at(path))
+
+
+def with_warnings(result: GradeResult, notes: Iterable[Note], lang: str = "en") -> GradeResult:
+    """The result with its ``warnings`` (SPEC section 9), when the grade result has that field."""
+    texts = tuple(say(lang, "note", n) for n in notes)
+    if texts and "warnings" in getattr(type(result), "__dataclass_fields__", {}):
+        return replace(result, warnings=texts)
+    return result
+
+
+def grade_one(path: str | Path, keys: KeySet, *, lang: str = "en") -> GradeResult:
+    """One file, for ``hwcheck grade FILE``: an unreadable file raises its ``SubmissionError``."""
+    result, _ = grade_single(path, keys, lang=lang)
+    return result
+
+
+def grade_single(path: str | Path, keys: KeySet, *, lang: str = "en",
+                 reviews: Mapping[tuple, rv.Reviewed] | None = None) -> tuple[GradeResult, tuple[str, ...]]:
+    """One file: its result and the warnings about it (in words)."""
+    submission, notes = read(path, keys)
+    result = with_warnings(grade_submission(keys, submission, lang=lang), notes, lang)
+    if reviews:
+        result, _, _ = rv.apply(result, submission.answers, reviews, lang=lang)
+    return result, tuple(say(lang, "note", n) for n in notes)
+
+
+# -- the batch ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Batch:
+    rows: tuple[Row, ...]
+    written: tuple[Path, ...]
+    keys: KeySet
+    removed: tuple[Path, ...] = ()
+    unused_reviews: tuple[rv.Reviewed, ...] = ()
+
+    @property
+    def results(self) -> tuple[GradeResult, ...]:
+        return tuple(r.result for r in self.rows if r.result is not None)
+
+    @property
+    def bad(self) -> tuple[str, ...]:
+        """``file: why`` for each file that was not graded."""
+        return tuple(f"{r.file}: {r.error}" for r in self.rows if r.result is None)
+
+    @property
+    def ok(self) -> bool:
+        return all(r.ok for r in self.rows)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {
+            "files": len(self.rows),
+            "graded": sum(r.graded for r in self.rows),
+            "warnings": sum(1 for r in self.rows if r.notes),
+            "unreadable": sum(not r.graded for r in self.rows),
+            "duplicates": sum(1 for r in self.rows if r.others),
+            "students": len({r.student for r in self.rows if r.graded}),
+            "pending": sum(r.pending for r in self.rows),
+        }
+
+    @property
+    def exit_status(self) -> int:
+        return EXIT_OK if self.ok else EXIT_WARNINGS
 
 
 def load_keys(problems: str | Path = options.DEFAULT_PROBLEMS) -> KeySet:
@@ -41,48 +293,241 @@ def load_keys(problems: str | Path = options.DEFAULT_PROBLEMS) -> KeySet:
     return KeySet(found)
 
 
-def grade_one(path: str | Path, keys: KeySet, *, lang: str = "en") -> GradeResult:
-    return grade_submission(keys, read_submission(path, keys), lang=lang)
+def _when(text: str | None):
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def mark_duplicates(rows: list[Row]) -> list[Row]:
+    """Flag rows sharing a student id; the one a gradebook takes ``counts``: the newest ``submitted_at``
+    when every file of the student carries one, else the last file name."""
+    by_student: dict[str, list[int]] = defaultdict(list)
+    for i, row in enumerate(rows):
+        if row.graded:
+            by_student[row.student].append(i)
+    rows = list(rows)
+    for members in by_student.values():
+        if len(members) < 2:
+            continue
+        dates = [_when(rows[i].submitted_at) for i in members]
+        if all(d is not None for d in dates):
+            chosen = max(members, key=lambda i: (_when(rows[i].submitted_at), rows[i].file))
+        else:
+            chosen = max(members, key=lambda i: rows[i].file)
+        for i in members:
+            rows[i] = replace(rows[i], others=tuple(rows[j].file for j in members if j != i), counts=i == chosen)
+    return rows
+
+
+def _stem(student: str) -> str:
+    stem = _UNSAFE.sub("_", unicodedata.normalize("NFC", student)) or "_"
+    while len(stem.encode("utf-8")) > MAX_STEM_BYTES:
+        stem = stem[:-1]
+    return stem
+
+
+def report_stems(rows: Iterable[tuple[str, str]]) -> list[str]:
+    """File-name stems for ``(student, file)`` pairs, distinct even ignoring case, never a class file's."""
+    rows = list(rows)
+    stems = [_stem(student) for student, _ in rows]
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i, stem in enumerate(stems):
+        groups[stem.casefold()].append(i)
+    out = list(stems)
+    for folded, members in groups.items():
+        reserved = folded in RESERVED  # a class file's name: every member gets a number
+        for n, i in enumerate(members, start=1):
+            out[i] = stems[i] if n == 1 and not reserved else f"{stems[i]}~{n + reserved}"
+    return out
+
+
+def _with_stems(rows: list[Row]) -> list[Row]:
+    graded = [i for i, r in enumerate(rows) if r.graded]
+    # the file a gradebook takes gets the plain name; the others follow in file order
+    graded.sort(key=lambda i: (not rows[i].counts, rows[i].file))
+    stems = report_stems((rows[i].student, rows[i].file) for i in graded)
+    rows = list(rows)
+    for i, stem in zip(graded, stems):
+        rows[i] = replace(rows[i], stem=stem)
+    return rows
 
 
 def grade_many(paths: Iterable[str | Path], keys: KeySet, *, out: str | Path | None = None, lang: str = "en",
-               fmt: str = options.DEFAULT_FORMAT,
+               fmt: str = options.DEFAULT_FORMAT, reviewed: str | Path | None = None, reveal: str | None = None,
                on_progress: Callable[[Path, GradeResult | None], None] | None = None) -> Batch:
+    """Grade every file; with ``out``, write its reports, ``grades.csv``, ``summary.md`` and ``review.csv``."""
+    folder = Path(out) if out is not None else None
+    sources = []
+    if folder is not None and (folder / "review.csv").is_file():
+        sources.append(rv.read(folder / "review.csv"))  # a TA's scores survive a re-run
+    if reviewed is not None:
+        sources.append(rv.read(reviewed))
+    reviews = rv.merge(*sources)
+
+    rows: list[Row] = []
+    for path in map(Path, paths):
+        row = grade_row(path, keys, lang=lang)
+        rows.append(row)
+        if on_progress is not None:
+            on_progress(path, row.result)
+    rows = mark_duplicates(rows)
+    used: set = set()
+    for i, row in enumerate(rows):
+        if row.result is not None:
+            result, items, hit = rv.apply(row.result, row.answers, reviews, lang=lang)
+            used |= hit
+            rows[i] = replace(row, result=result, reviews=items)
+    rows = _with_stems(rows)
+    unused = tuple(entry for key, entry in reviews.items() if key not in used and entry.score is not None)
+    if folder is None:
+        return Batch(tuple(rows), (), keys, (), unused)
+
+    documents: dict[str, str] = {}
+    for row in rows:
+        if row.result is None:
+            continue
+        documents[f"{row.stem}.md"] = _format(row.result, "md", lang, reveal)
+        documents[f"{row.stem}.json"] = _format(row.result, "json", lang, reveal)
+        if fmt == "gradescope":
+            documents[f"{row.stem}.results.json"] = _format(row.result, "gradescope", lang, reveal)
+    documents["grades.csv"] = grades_csv(rows, keys.ids(), lang)
+    documents["review.csv"] = rv.review_csv(item for row in rows for item in row.reviews)
+    batch = Batch(tuple(rows), (), keys, (), unused)
+    documents["summary.md"] = summary(batch, lang)
+    written, removed = write_folder(folder, documents)
+    return replace(batch, written=tuple(written), removed=tuple(removed))
+
+
+def _format(result: GradeResult, fmt: str, lang: str, reveal: str | None) -> str:
+    """``report.format_result``, passing ``reveal`` on when the report supports it."""
+    if reveal is not None and _takes_reveal():
+        return report.format_result(result, fmt, lang, reveal=reveal)
+    return report.format_result(result, fmt, lang)
+
+
+def _takes_reveal() -> bool:
+    import inspect
+
+    return "reveal" in inspect.signature(report.format_result).parameters
+
+
+# -- the output folder -------------------------------------------------------------------------
+
+def _manifest(folder: Path) -> list[str]:
+    """Names an earlier run wrote into ``folder`` (plain names only: nothing outside it)."""
+    try:
+        data = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        names = data.get("files", []) if isinstance(data, dict) else []
+    except (OSError, ValueError):
+        return []
+    return [n for n in names if isinstance(n, str) and n and "/" not in n and "\\" not in n
+            and n not in (".", "..", MANIFEST) and "\0" not in n]
+
+
+def write_folder(folder: Path, documents: Mapping[str, str]) -> tuple[list[Path], list[Path]]:
+    """Write ``documents`` (name -> text) into ``folder`` and remove what an earlier run wrote there and
+    this one did not. The manifest always covers every file hwcheck wrote, even if the run is killed
+    midway: it is first widened to old + new, and narrowed to new once the stale files are gone."""
     from hwcheck.api import write_atomic
 
-    results: list[GradeResult] = []
-    bad: list[HwcheckError] = []
-    written: list[Path] = []
-    seen: dict[str, str] = {}
-    folder = Path(out) if out is not None else None
-    if folder is not None:
+    try:
         folder.mkdir(parents=True, exist_ok=True)
-    for path in map(Path, paths):
-        result = None
-        try:
-            result = grade_one(path, keys, lang=lang)
-            if result.student in seen:
-                raise SubmissionError(str(path), "student", "a student id used once in the batch",
-                                      f"{result.student!r}, also in {seen[result.student]}")
-            seen[result.student] = str(path)
-        except HwcheckError as exc:
-            bad.append(exc)
-            result = None
-        if result is not None:
-            results.append(result)
-            if folder is not None:
-                documents = {folder / f"{result.student}.md": report.as_markdown(result, lang),
-                             folder / f"{result.student}.json": report.format_result(result, "json")}
-                if fmt == "gradescope":
-                    documents[folder / f"{result.student}.results.json"] = report.format_result(result, "gradescope")
-                for target, text in documents.items():
-                    write_atomic(target, text)
-                    written.append(target)
-        if on_progress is not None:
-            on_progress(path, result)
-    if folder is not None:
-        for target, text in ((folder / "grades.csv", report.grades_csv(results, keys.ids())),
-                             (folder / "summary.md", report.summary(results, bad, lang))):
-            write_atomic(target, text)
-            written.append(target)
-    return Batch(tuple(results), tuple(bad), tuple(written), keys)
+        earlier = _manifest(folder)
+        names = sorted(documents)
+        _write_manifest(folder, sorted(set(earlier) | set(names)), write_atomic)
+        written = []
+        for name in sorted(documents, key=lambda n: (n in CLASS_FILES, n)):
+            write_atomic(folder / name, documents[name])
+            written.append(folder / name)
+        removed = []
+        for name in earlier:
+            target = folder / name
+            if name not in documents and target.is_file() and not target.is_symlink():
+                target.unlink()
+                removed.append(target)
+        _write_manifest(folder, names, write_atomic)
+    except OSError as exc:
+        where = getattr(exc, "filename", None) or folder
+        raise SpecError(str(where), "", "a folder hwcheck can write to",
+                        exc.strerror or str(exc) or type(exc).__name__) from None
+    return written, removed
+
+
+def _write_manifest(folder: Path, names: list[str], write_atomic) -> None:
+    write_atomic(folder / MANIFEST, json.dumps({"written_by": "hwcheck", "files": names}, indent=1) + "\n")
+
+
+# -- grades.csv and summary.md -----------------------------------------------------------------
+
+def status(row: Row, lang: str = "en") -> str:
+    """``ok``, or what went wrong, in words."""
+    return say(lang, "status", row)
+
+
+def grades_csv(rows: Iterable[Row], problem_ids: list[str], lang: str = "en") -> str:
+    """One row per submission file: student, file, status, counts, one column per problem, total,
+    max_score, review (parts still waiting for a TA). A file not graded scores 0."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["student", "file", "status", "counts", *problem_ids, "total", "max_score", "review"])
+    for row in rows:
+        scores = {p.id: p.score for p in row.result.problems} if row.result is not None else {}
+        total = row.result.score if row.result is not None else 0
+        top = row.result.max_score if row.result is not None else ""
+        writer.writerow([rv.csv_cell(row.student), rv.csv_cell(row.file), rv.csv_cell(status(row, lang)),
+                         say(lang, "counts_word", row.counts), *(scores.get(pid, 0) for pid in problem_ids),
+                         total, top, say(lang, "review_cell", row.pending, len(row.reviews))])
+    return out.getvalue()
+
+
+def summary(batch: Batch, lang: str = "en") -> str:
+    """summary.md: per part, over the files a gradebook takes (one per student); the files with
+    warnings, unreadable files, duplicates; the counts at the end."""
+    counted = [r.result for r in batch.rows if r.result is not None and r.counts]
+    parts: dict[tuple[str, str], dict] = {}
+    diagnoses: Counter = Counter()
+    for result in counted:
+        for problem in result.problems:
+            for part in problem.parts:
+                row = parts.setdefault((problem.id, part.name), {
+                    "problem": problem.id, "part": part.name, "max_score": part.max_score, "sum": 0.0,
+                    "verdicts": Counter(), "n": 0})
+                row["sum"] += part.score
+                row["n"] += 1
+                row["verdicts"][part.verdict] += 1
+                if part.diagnosis:
+                    diagnoses[(problem.id, part.name, part.diagnosis)] += 1
+    table = [{**row, "mean": tidy(row["sum"] / row["n"]) if row["n"] else 0} for row in parts.values()]
+    totals = [r.score for r in counted]
+    duplicates: dict[str, list[Row]] = defaultdict(list)
+    for row in batch.rows:
+        if row.others:
+            duplicates[row.student].append(row)
+    context = {
+        "rows": batch.rows, "table": table, "counts": batch.counts,
+        "diagnoses": [{"problem": p, "part": q, "name": d, "count": c} for (p, q, d), c in diagnoses.most_common(15)],
+        "mean_total": tidy(sum(totals) / len(totals)) if totals else 0,
+        "max_total": counted[0].max_score if counted else 0,
+        "n_counted": len(counted),
+        "warned": [r for r in batch.rows if r.notes],
+        "unreadable": [r for r in batch.rows if not r.graded],
+        "duplicates": [{"student": s, "rows": sorted(rs, key=lambda r: r.file)} for s, rs in sorted(duplicates.items())],
+        "pending": [r for r in batch.rows if r.pending],
+    }
+    from hwcheck import render
+
+    return render.environment(lang).get_template("grade/summary.md.j2").render(
+        **context, fence=report.fence, w=wording(lang))
+
+
+__all__ = ["Batch", "Row", "Note", "grade_row", "grade_one", "grade_single", "grade_many", "load_keys",
+           "report_stems", "mark_duplicates", "write_folder", "grades_csv", "summary", "status", "wording",
+           "EXIT_OK", "EXIT_INTERNAL", "EXIT_USAGE", "EXIT_WARNINGS", "MANIFEST"]

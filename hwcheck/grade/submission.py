@@ -36,7 +36,7 @@ from typing import Any, Mapping
 from hwcheck.errors import HwcheckError, SpecError, did_you_mean
 from hwcheck.grade import options
 
-TOP_KEYS = ("student", "answers")
+TOP_KEYS = ("student", "answers", "submitted_at")  # submitted_at: optional, read by grade/batch.py
 _STUDENT_ID = re.compile(r"[\w.@+-]{1,100}")
 
 
