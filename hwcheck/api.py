@@ -202,8 +202,8 @@ def write_atomic(path: str | Path, text: str) -> None:
 
 # -- variants and practice (SPEC section 7); the work is in hwcheck.variants ------------
 
-def write_variants(specs: Iterable[str | Path], *, roster: str | Path, out: str | Path, lang: str = "en",
-                   on_progress=None) -> Written:
+def write_variants(specs: Iterable[str | Path] = (), *, roster: str | Path, out: str | Path, lang: str = "en",
+                   assignment: str | Path | None = None, on_progress=None) -> Written:
     """``hwcheck variants``: each student's concrete specs and problem sheet in ``OUT/<student>/``,
     the instructor's keys in ``OUT/keys/<student>/``, and ``OUT/variants.csv``.
 
@@ -212,7 +212,7 @@ def write_variants(specs: Iterable[str | Path], *, roster: str | Path, out: str 
     from hwcheck import variants
 
     students = variants.read_roster(roster)
-    drawn = variants.build(specs, students, on_progress=on_progress)
+    drawn = variants.build(problems_for(specs, assignment=assignment), students, on_progress=on_progress)
     out = Path(out)
     documents: dict[Path, str] = {out / variants.INDEX: variants.index_text(students)}
     for student, items in drawn.items():
@@ -308,7 +308,8 @@ class GradedFile(str):
 
 
 def grade_file(path: str | Path, *, problems: str | Path | None = None, format: str = "md", lang: str = "en",
-               assignment: str | Path | None = None, reviewed: str | Path | None = None) -> GradedFile:
+               assignment: str | Path | None = None, reviewed: str | Path | None = None,
+               variants: str | Path | None = None) -> GradedFile:
     """``hwcheck grade FILE``: one submission graded against the problems in ``problems`` (default
     ``problems/``) or those of ``assignment``, as Markdown (``md``), SPEC JSON (``json``) or Gradescope
     ``results.json`` (``gradescope``). Answers to problem ids or parts not in the set are left out and
@@ -319,7 +320,8 @@ def grade_file(path: str | Path, *, problems: str | Path | None = None, format: 
     _check_format(format)
     keys, reveal = _grading_keys(problems, assignment)
     reviews = rv.merge(rv.read(reviewed)) if reviewed is not None else None
-    result, warnings = batch.grade_single(path, keys, lang=lang, reviews=reviews)
+    result, warnings = batch.grade_single(path, keys, lang=lang, reviews=reviews,
+                                          variants=_variant_keys(variants, keys))
     text = GradedFile(batch._format(result, format, lang, reveal))
     text.warnings = warnings
     return text
@@ -327,7 +329,7 @@ def grade_file(path: str | Path, *, problems: str | Path | None = None, format: 
 
 def grade_files(paths: Iterable[str | Path], *, problems: str | Path | None = None, out: str | Path | None = None,
                 format: str = "md", lang: str = "en", assignment: str | Path | None = None,
-                reviewed: str | Path | None = None, on_progress=None):
+                reviewed: str | Path | None = None, on_progress=None, variants: str | Path | None = None):
     """``hwcheck grade FILE... --out DIR``: grade a class, each problem solved once.
 
     Returns a ``hwcheck.grade.batch.Batch``: a ``Row`` for every file (graded, or why not), the
@@ -342,7 +344,16 @@ def grade_files(paths: Iterable[str | Path], *, problems: str | Path | None = No
     _check_format(format)
     keys, reveal = _grading_keys(problems, assignment)
     return batch.grade_many(paths, keys, out=out, lang=lang, fmt=format, reviewed=reviewed, reveal=reveal,
-                            on_progress=on_progress)
+                            on_progress=on_progress, variants=_variant_keys(variants, keys))
+
+
+def _variant_keys(variants: str | Path | None, keys):
+    """``--variants OUT``: each student's own problem set (``hwcheck variants`` wrote OUT)."""
+    if variants is None:
+        return None
+    from hwcheck.variants import VariantKeys
+
+    return VariantKeys(variants, keys)
 
 
 def build_autograder(assignment: str | Path, output: str | Path, *, wheel: str | Path | None = None,

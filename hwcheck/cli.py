@@ -181,9 +181,11 @@ def _assignment_option(help_text: str):
                    "files an earlier run wrote there are replaced or removed, others are left alone.")
 @click.option("--reviewed", type=click.Path(dir_okay=False),
               help="A review.csv whose score (and comment) cells a TA filled in: merged into the results.")
+@click.option("--variants", type=click.Path(file_okay=False, exists=True),
+              help="A folder written by 'hwcheck variants': grade each student against their own numbers.")
 @click.option("--lang", default="en", show_default=True, help="Language of the feedback.")
 def grade(files: tuple[str, ...], problems: str | None, assignment: str | None, fmt: str, out: str | None,
-          reviewed: str | None, lang: str) -> None:
+          reviewed: str | None, variants: str | None, lang: str) -> None:
     """Grade student submissions (JSON or YAML) against the problems.
 
     Every file gets a row in grades.csv: graded, or why not. Answers to
@@ -194,6 +196,7 @@ def grade(files: tuple[str, ...], problems: str | None, assignment: str | None, 
       hwcheck grade s-0001.json                        print one report
       hwcheck grade submissions/*.json --out grades/   a whole class
       hwcheck grade subs/*.json --assignment hw4.yaml --out grades/ --reviewed grades/review.csv
+      hwcheck grade subs/*.json --variants hw4-variants/ --out grades/   each student's own numbers
     """
     from hwcheck import api
 
@@ -203,12 +206,13 @@ def grade(files: tuple[str, ...], problems: str | None, assignment: str | None, 
                        err=True)
             sys.exit(2)
         text = _run(api.grade_file, files[0], problems=problems, assignment=assignment, format=fmt, lang=lang,
-                    reviewed=reviewed)
+                    reviewed=reviewed, variants=variants)
         click.echo(text, nl=False)
         for line in text.warnings:
             click.echo(f"warning: {files[0]}: {line}", err=True)
         sys.exit(3 if text.warnings else 0)
-    kwargs = dict(problems=problems, assignment=assignment, out=out, format=fmt, lang=lang, reviewed=reviewed)
+    kwargs = dict(problems=problems, assignment=assignment, out=out, format=fmt, lang=lang, reviewed=reviewed,
+                  variants=variants)
     if sys.stderr.isatty():
         with click.progressbar(length=len(files), label="grading", file=sys.stderr) as bar:
             batch = _run(api.grade_files, files, **kwargs, on_progress=lambda path, graded: bar.update(1))
@@ -264,13 +268,14 @@ def autograder(assignment: str | None, output: str, wheel: str | None, lang: str
 
 
 @main.command()
-@click.argument("specs", nargs=-1, required=True, type=click.Path(exists=True))
+@click.argument("specs", nargs=-1, type=click.Path(exists=True))
+@_assignment_option("Draw the problems of this assignment instead of SPECS")
 @click.option("--roster", required=True, type=click.Path(dir_okay=False, exists=True),
               help="CSV with a 'student' column (other columns are kept).")
 @click.option("-o", "--out", required=True, type=click.Path(file_okay=False),
               help="Folder for <student>/ (specs and sheet), keys/<student>/ and variants.csv.")
 @click.option("--lang", default="en", show_default=True, help="Language of the sheets and keys.")
-def variants(specs: tuple[str, ...], roster: str, out: str, lang: str) -> None:
+def variants(specs: tuple[str, ...], assignment: str | None, roster: str, out: str, lang: str) -> None:
     """Give every student of a roster their own numbers (the specs' vary: blocks).
 
     \b
@@ -285,10 +290,10 @@ def variants(specs: tuple[str, ...], roster: str, out: str, lang: str) -> None:
     count = _count_rows(roster)
     if sys.stderr.isatty() and count > 1:
         with click.progressbar(length=count, label="drawing variants", file=sys.stderr) as bar:
-            written = _run(api.write_variants, specs, roster=roster, out=out, lang=lang,
+            written = _run(api.write_variants, specs, roster=roster, out=out, lang=lang, assignment=assignment,
                            on_progress=lambda student: bar.update(1))
     else:
-        written = _run(api.write_variants, specs, roster=roster, out=out, lang=lang)
+        written = _run(api.write_variants, specs, roster=roster, out=out, lang=lang, assignment=assignment)
     click.echo(f"wrote {len(written)} files to {out}/ for {count} student(s)", err=True)
 
 

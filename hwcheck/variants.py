@@ -634,25 +634,16 @@ def same_behaviour(flag_variant: bool, flag_reference: bool, name: str) -> str |
 INDEX = "variants.csv"  # OUT/variants.csv: student -> folder, read by ``hwcheck grade --variants``
 
 
-def build(specs: Iterable[str | Path], roster: list[dict], *, on_progress=None) -> dict:
-    """Every student's variants of every spec: ``{student: [Variant, ...]}``, in roster order.
-
-    Every spec is read and checked first; a spec that cannot give a good variant for some
-    student stops everything (nothing is written)."""
-    from hwcheck.spec import spec_files
-
-    files = spec_files(specs)
-    sources = []
-    for f in files:
-        from hwcheck.spec import load_problem
-
-        reference = load_problem(f)  # checks the spec, its vary block included
-        sources.append((read_raw(f), str(f), f.stem, reference))
+def build(problems: Iterable[Problem], roster: list[dict], *, on_progress=None) -> dict:
+    """Every student's variants of every (checked) problem: ``{student: [Variant, ...]}``, in roster
+    order. A problem that cannot give a good variant for some student stops everything (nothing is
+    written); a problem without ``vary`` is the same for everyone."""
+    sources = [(read_raw(p.path), p) for p in problems]
     out: dict[str, list[Variant]] = {}
     for row in roster:
         student = row["student"]
-        out[student] = [draw(raw, student, file=file, default_id=stem, reference=ref)
-                        for raw, file, stem, ref in sources]
+        out[student] = [draw(raw, student, file=p.path, default_id=Path(p.path).stem, reference=p)
+                        for raw, p in sources]
         if on_progress is not None:
             on_progress(student)
     return out
@@ -716,3 +707,42 @@ def blank_answers(problem: Problem, student: str = "me") -> str:
     """A submission file (SPEC section 4) with an empty answer for every part, to fill in."""
     answers = {problem.id: {name: "" for name in problem.part_names}}
     return json.dumps({"student": student, "answers": answers}, indent=2, ensure_ascii=False) + "\n"
+
+
+# -- grading each student against their own variant -------------------------------------
+
+class VariantKeys:
+    """``hwcheck grade --variants OUT``: each student's own solved problem set.
+
+    A student in ``OUT/variants.csv`` is graded against the concrete specs in their folder, with the
+    points, tolerances and weights of the instructor's version (``fallback``); a student who is not
+    in the roster is graded against the instructor's version, with a ``not_in_roster`` warning."""
+
+    def __init__(self, out: str | Path, fallback):
+        self.out = Path(out)
+        self.folders = read_index(out)
+        self.fallback = fallback
+        self._sets: dict = {}
+
+    def for_student(self, student: str):
+        """``(KeySet, warning code or None)``."""
+        from dataclasses import replace
+
+        from hwcheck.grade.keys import KeySet
+        from hwcheck.spec import load_problem
+
+        folder = self.folders.get(student)
+        if folder is None or not folder.is_dir():
+            return self.fallback, "not_in_roster"
+        if student not in self._sets:
+            own = {}
+            for f in sorted(folder.glob("*.yaml")):
+                problem = load_problem(f)
+                own[problem.id] = problem
+            problems = []
+            for pid in self.fallback.ids():
+                base = self.fallback.get(pid)
+                mine = own.get(pid)
+                problems.append(base if mine is None or mine.kind != base.kind else replace(mine, parts=base.parts))
+            self._sets[student] = KeySet(problems)
+        return self._sets[student], None

@@ -274,3 +274,91 @@ def test_practice_without_a_seed_draws_a_new_problem(tmp_path):
     result = CliRunner().invoke(main, ["practice", "init_bounds", "-o", str(tmp_path)])
     assert result.exit_code == 0
     assert len(list(tmp_path.glob("practice-init-bounds-*.yaml"))) == 1
+
+
+# -- the instructor's path: roster -> hand-outs -> grading ------------------------------------
+
+def _roster(path: Path, students) -> Path:
+    path.write_text("student,name\n" + "".join(f"{s},Name {s}\n" for s in students), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def handout(tmp_path_factory):
+    root = tmp_path_factory.mktemp("variants")
+    specs = root / "specs"
+    specs.mkdir()
+    for kind in ("conv2d_backprop", "softmax_cross_entropy"):
+        (specs / f"{kind}.yaml").write_text((variants.practice_root() / f"{kind}.yaml").read_text())
+    roster = _roster(root / "roster.csv", ["s-001", "s-002", "s-003"])
+    out = root / "out"
+    result = CliRunner().invoke(main, ["variants", str(specs), "--roster", str(roster), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    return root, specs, roster, out
+
+
+def test_variants_writes_specs_sheets_and_keys(handout):
+    root, specs, roster, out = handout
+    for student in ("s-001", "s-002", "s-003"):
+        assert sorted(p.name for p in (out / student).iterdir()) == [
+            "practice-conv2d-backprop.yaml", "practice-softmax-cross-entropy.yaml", "sheet.md"]
+        assert sorted(p.name for p in (out / "keys" / student).iterdir()) == [
+            "practice-conv2d-backprop.json", "practice-conv2d-backprop.md",
+            "practice-softmax-cross-entropy.json", "practice-softmax-cross-entropy.md"]
+        spec = (out / student / "practice-conv2d-backprop.yaml").read_text()
+        assert "vary" not in spec
+        sheet = (out / student / "sheet.md").read_text()
+        key = json.loads((out / "keys" / student / "practice-conv2d-backprop.json").read_text())
+        assert str(key["answers"]["dL_dW"]["value"]) not in sheet  # no answers on the hand-out
+    assert (out / "s-001" / "practice-conv2d-backprop.yaml").read_text() != \
+        (out / "s-002" / "practice-conv2d-backprop.yaml").read_text()
+    assert (out / "variants.csv").read_text().splitlines()[0] == "student,name,folder"
+
+
+def test_variants_are_byte_identical_on_a_rerun_and_in_any_roster_order(handout, tmp_path):
+    root, specs, roster, out = handout
+    shuffled = _roster(tmp_path / "r.csv", ["s-003", "s-001", "s-004", "s-002"])
+    again = tmp_path / "again"
+    assert CliRunner().invoke(main, ["variants", str(specs), "--roster", str(shuffled), "-o", str(again)]).exit_code == 0
+    for student in ("s-001", "s-002", "s-003"):
+        for f in (out / student).iterdir():
+            assert (again / student / f.name).read_bytes() == f.read_bytes()
+        for f in (out / "keys" / student).iterdir():
+            assert (again / "keys" / student / f.name).read_bytes() == f.read_bytes()
+
+
+def _answers_of(out: Path, student: str) -> dict:
+    answers = {}
+    for key_file in sorted((out / "keys" / student).glob("*.json")):
+        key = json.loads(key_file.read_text())
+        answers[key["id"]] = {part: a["value"] for part, a in key["answers"].items()}
+    return answers
+
+
+def test_a_students_own_answers_score_full_marks_only_as_that_student(handout, tmp_path):
+    root, specs, roster, out = handout
+    answers = _answers_of(out, "s-001")
+    as_a = tmp_path / "a.json"
+    as_a.write_text(json.dumps({"student": "s-001", "answers": answers}))
+    as_b = tmp_path / "b.json"
+    as_b.write_text(json.dumps({"student": "s-002", "answers": answers}))
+    runner = CliRunner()
+    a = runner.invoke(main, ["grade", str(as_a), "--problems", str(specs), "--variants", str(out), "--format", "json"])
+    assert a.exit_code == 0, a.output
+    graded_a = json.loads(a.output)
+    assert graded_a["score"] == graded_a["max_score"]
+    b = runner.invoke(main, ["grade", str(as_b), "--problems", str(specs), "--variants", str(out), "--format", "json"])
+    graded_b = json.loads(b.output)
+    assert graded_b["score"] < graded_b["max_score"] / 2
+
+
+def test_a_student_outside_the_roster_gets_the_instructors_version_and_a_warning(handout, tmp_path):
+    root, specs, roster, out = handout
+    stranger = tmp_path / "x.json"
+    stranger.write_text(json.dumps({"student": "s-999", "answers": {}}))
+    batch_out = tmp_path / "results"
+    result = CliRunner().invoke(main, ["grade", str(stranger), str(stranger), "--problems", str(specs),
+                                       "--variants", str(out), "--out", str(batch_out)])
+    assert result.exit_code == 3, result.output
+    assert "not in the roster" in result.output
+    assert "not in the roster" in (batch_out / "grades.csv").read_text()

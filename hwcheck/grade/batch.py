@@ -194,12 +194,23 @@ def _short(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[:160]}{'…' if len(text) > 160 else ''}"
 
 
-def grade_row(path: str | Path, keys: KeySet, *, lang: str = "en") -> Row:
-    """Read and grade one file; never raises for anything in the file."""
+def _own_keys(keys: KeySet, variants, student: str) -> tuple[KeySet, tuple[Note, ...]]:
+    """The student's own variant of the set (``hwcheck grade --variants``), or ``keys``."""
+    if variants is None:
+        return keys, ()
+    own, warning = variants.for_student(student)
+    return own, ((Note(warning, {"student": student}),) if warning else ())
+
+
+def grade_row(path: str | Path, keys: KeySet, *, lang: str = "en", variants=None) -> Row:
+    """Read and grade one file; never raises for anything in the file. ``variants``: a
+    ``hwcheck.variants.VariantKeys`` when each student has their own numbers."""
     path = Path(path)
     file = str(path)
     try:
         submission, notes = read(path, keys)
+        keys, more = _own_keys(keys, variants, submission.student)
+        notes += more
     except SubmissionError as exc:
         reason = str(exc)
         reason = reason[len(file) + 2:] if reason.startswith(f"{file}: ") else reason  # the row names the file
@@ -234,9 +245,12 @@ def grade_one(path: str | Path, keys: KeySet, *, lang: str = "en") -> GradeResul
 
 
 def grade_single(path: str | Path, keys: KeySet, *, lang: str = "en",
-                 reviews: Mapping[tuple, rv.Reviewed] | None = None) -> tuple[GradeResult, tuple[str, ...]]:
+                 reviews: Mapping[tuple, rv.Reviewed] | None = None,
+                 variants=None) -> tuple[GradeResult, tuple[str, ...]]:
     """One file: its result and the warnings about it (in words)."""
     submission, notes = read(path, keys)
+    keys, more = _own_keys(keys, variants, submission.student)
+    notes += more
     result = with_warnings(grade_submission(keys, submission, lang=lang), notes, lang)
     if reviews:
         result, _, _ = rv.apply(result, submission.answers, reviews, lang=lang)
@@ -359,7 +373,7 @@ def _with_stems(rows: list[Row]) -> list[Row]:
 
 def grade_many(paths: Iterable[str | Path], keys: KeySet, *, out: str | Path | None = None, lang: str = "en",
                fmt: str = options.DEFAULT_FORMAT, reviewed: str | Path | None = None, reveal: str | None = None,
-               on_progress: Callable[[Path, GradeResult | None], None] | None = None) -> Batch:
+               on_progress: Callable[[Path, GradeResult | None], None] | None = None, variants=None) -> Batch:
     """Grade every file; with ``out``, write its reports, ``grades.csv``, ``summary.md`` and ``review.csv``."""
     folder = Path(out) if out is not None else None
     sources = []
@@ -371,7 +385,7 @@ def grade_many(paths: Iterable[str | Path], keys: KeySet, *, out: str | Path | N
 
     rows: list[Row] = []
     for path in map(Path, paths):
-        row = grade_row(path, keys, lang=lang)
+        row = grade_row(path, keys, lang=lang, variants=variants)
         rows.append(row)
         if on_progress is not None:
             on_progress(path, row.result)
