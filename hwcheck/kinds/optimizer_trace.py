@@ -262,6 +262,9 @@ def _gradient_ascent(given) -> dict:
     return {"iterates": trace.iterates, "final": trace.iterates[-1]}
 
 
+# Entries the statement gives (the start point): they earn no credit when graded.
+GIVEN_ENTRIES = {"iterates": ("[0]",)}
+
 MISCONCEPTIONS = {
     "no_bias_correction": _no_bias_correction,
     "gradient_ascent": _gradient_ascent,
