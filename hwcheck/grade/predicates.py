@@ -191,6 +191,9 @@ _UNARY = {
     "atan": math.atan, "sinh": math.sinh, "cosh": math.cosh, "tanh": math.tanh, "exp": math.exp,
     "Abs": math.fabs, "sign": lambda v: float((v > 0) - (v < 0)),
     "Heaviside": lambda v: 1.0 if v > 0 else (0.0 if v < 0 else 0.5),
+    "sec": lambda v: 1 / math.cos(v), "csc": lambda v: 1 / math.sin(v), "cot": lambda v: 1 / math.tan(v),
+    "sech": lambda v: 1 / math.cosh(v), "csch": lambda v: 1 / math.sinh(v), "coth": lambda v: 1 / math.tanh(v),
+    "asinh": math.asinh, "acosh": math.acosh, "atanh": math.atanh,
 }
 
 
