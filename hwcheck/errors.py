@@ -45,7 +45,7 @@ class SpecError(HwcheckError):
     """
 
     def __init__(self, file: str, key: str, expected: str, found: str, hint: str = ""):
-        key, found = echo(key), echo(found, 200)
+        key, expected, found = echo(key), echo(expected, 400), echo(found, 200)
         self.file, self.key, self.expected, self.found, self.hint = file, key, expected, found, hint
         where = f"{file}: {key}" if key else file
         message = f"{where}: expected {expected}, found {found}"

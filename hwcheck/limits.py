@@ -51,7 +51,7 @@ MAX_TEXT = 100_000  # characters of a title or statement
 MAX_EXPRESSION = 2_000  # characters of an expression in a spec
 MAX_NUMBER_DIGITS = 100  # significant digits of a number in a spec
 MAX_MAGNITUDE = 100  # |decimal exponent| of a nonzero number in a spec: 1e-100 <= |x| <= 1e100
-MAX_ENTRIES = 65_536  # entries of one matrix or vector (256 x 256)
+MAX_ENTRIES = 16_384  # entries of one matrix or vector (128 x 128)
 MAX_LIST = 10_000  # items of one list (layers, gradients, compare runs, data points)
 MAX_INT = 10**9  # any whole number (steps, epochs, sizes, stride)
 MAX_POINTS = 10**6  # points of one part

@@ -49,7 +49,7 @@ class SubmissionError(HwcheckError):
     def __init__(self, file: str, where: str, expected: str, found: str, hint: str = ""):
         from hwcheck.errors import echo
 
-        where, found = echo(where), echo(found, 200)
+        where, expected, found = echo(where), echo(expected, 400), echo(found, 200)
         self.file, self.where, self.expected, self.found, self.hint = file, where, expected, found, hint
         place = f"{file}: {where}" if where else file
         message = f"{place}: expected {expected}, found {found}"
