@@ -13,6 +13,19 @@ import sys
 import click
 
 FORMATS = ("md", "tex", "json")
+SOLVE_SECONDS = 20.0  # the default of --timeout; hwcheck.limits.SOLVE_SECONDS (kept in step by a test)
+
+
+def _timeout_option(fn):
+    return click.option("--timeout", type=click.FloatRange(min=0), default=SOLVE_SECONDS, show_default=True,
+                        metavar="SECONDS", help="Time limit for checking and solving each spec (0: none).")(fn)
+
+
+def _seconds(timeout: float) -> float | None:
+    from hwcheck import limits
+
+    limits.enable_hard_exit()
+    return timeout or None
 
 
 class Context:
@@ -29,6 +42,11 @@ def _run(fn, *args, **kwargs):
         for line in str(exc).splitlines():
             click.echo(f"error: {line}" if not line.startswith(" ") else line, err=True)
         sys.exit(2)
+    except OSError as exc:  # the system refused a file operation (read-only folder, full disk, ...)
+        from hwcheck.api import os_message
+
+        click.echo(f"error: {os_message(exc)}", err=True)
+        sys.exit(2)
     except Exception as exc:  # a bug in hwcheck: say so plainly
         if Context.debug:
             raise
@@ -43,12 +61,12 @@ def _emit(text: str, output: str | None) -> None:
         return
     from pathlib import Path
 
-    from hwcheck.api import write_atomic
+    from hwcheck.api import make_folder, write_atomic, writing
 
     path = Path(output)
-    if path.parent and not path.parent.exists():
-        path.parent.mkdir(parents=True)
-    write_atomic(path, text)
+    with writing(path):
+        make_folder(path.parent)
+        write_atomic(path, text)
     click.echo(f"wrote {path}", err=True)
 
 
@@ -74,7 +92,8 @@ def main(debug: bool) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
 @click.option("--lang", default="en", show_default=True, help="Language of the explanation.")
 @click.option("--no-figures", is_flag=True, help="With -o and md: do not draw the kind's figures.")
-def solve(spec: str, fmt: str, output: str | None, lang: str, no_figures: bool) -> None:
+@_timeout_option
+def solve(spec: str, fmt: str, output: str | None, lang: str, no_figures: bool, timeout: float) -> None:
     """Solve one problem spec and explain every step.
 
     With -o and --format md, kinds that draw figures write them beside the
@@ -82,10 +101,12 @@ def solve(spec: str, fmt: str, output: str | None, lang: str, no_figures: bool) 
     """
     from hwcheck import api
 
+    seconds = _seconds(timeout)
     if output is None:
-        _run(lambda: _emit(api.solve_file(spec, format=fmt, lang=lang), None))
+        _run(lambda: _emit(api.solve_file(spec, format=fmt, lang=lang, timeout=seconds), None))
         return
-    written = _run(api.write_solution, spec, output, format=fmt, lang=lang, figures=not no_figures)
+    written = _run(api.write_solution, spec, output, format=fmt, lang=lang, figures=not no_figures,
+                   timeout=seconds)
     for path in written:
         click.echo(f"wrote {path}", err=True)
     for note in written.notes:
@@ -100,14 +121,21 @@ def solve(spec: str, fmt: str, output: str | None, lang: str, no_figures: bool) 
 @click.option("--no-figures", is_flag=True, help="Do not draw the figures of kinds that have them.")
 @click.option("--assignment", type=click.Path(dir_okay=False),
               help="Key the problems of this assignment (SPEC 6), weights applied, instead of PATHS.")
-def key(paths: tuple[str, ...], out: str, lang: str, no_figures: bool, assignment: str | None) -> None:
-    """Write answer keys for every spec in PATHS (files or folders), and their figures."""
+@_timeout_option
+def key(paths: tuple[str, ...], out: str, lang: str, no_figures: bool, assignment: str | None,
+        timeout: float) -> None:
+    """Write answer keys for every spec in PATHS (files or folders), and their figures.
+
+    The new set replaces the old one in one step: a reader of the folder sees
+    the old set or the new one, never a mix.
+    """
     from hwcheck import api
 
     if bool(paths) == bool(assignment):
         click.echo("error: give spec files or folders, or --assignment FILE (one of the two)", err=True)
         sys.exit(2)
-    written = _run(api.write_keys, paths, out=out, lang=lang, figures=not no_figures, assignment=assignment)
+    written = _run(api.write_keys, paths, out=out, lang=lang, figures=not no_figures, assignment=assignment,
+                   timeout=_seconds(timeout))
     problems = sum(1 for p in written if str(p).endswith(".json"))
     click.echo(f"wrote {len(written)} files to {out}/ ({problems} problems and KEY.md)", err=True)
     for note in getattr(written, "notes", []):
@@ -116,11 +144,12 @@ def key(paths: tuple[str, ...], out: str, lang: str, no_figures: bool, assignmen
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
-def validate(paths: tuple[str, ...]) -> None:
+@_timeout_option
+def validate(paths: tuple[str, ...], timeout: float) -> None:
     """Check problem specs without solving them."""
     from hwcheck import api
 
-    problems, errors = _run(api.validate, paths)
+    problems, errors = _run(api.validate, paths, timeout=_seconds(timeout))
     for p in problems:
         click.echo(f"ok: {p.path} ({p.kind}, parts: {', '.join(p.part_names)})")
     for e in errors:

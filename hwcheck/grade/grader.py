@@ -138,9 +138,18 @@ def carry_enabled(part: PartKey) -> bool:
 
 def decide(key: ProblemKey, part: PartKey, raw: Any, *, cache: dict | None = None,
            budget: float = options.PART_BUDGET, pool=None, answers: Mapping | None = None) -> Outcome:
-    """parse -> compare -> diagnose -> carry forward for one part; pure except for the shared caches.
+    """parse -> compare -> diagnose -> carry forward for one part; pure except for the shared caches,
+    under one hard-stopped time budget (``hwcheck.limits.part_budget``): past it the part is
+    ``invalid``, or ``needs_review`` once the answer was read.
 
     ``answers``: the problem's other raw answers (a later part may carry forward from them)."""
+    from hwcheck import limits
+
+    return limits.part_budget(lambda stage: _decide(key, part, raw, cache, budget, pool, stage, answers), budget,
+                              key=part.value, outcome=Outcome)
+
+
+def _decide(key, part, raw, cache, budget, pool, stage, answers) -> Outcome:
     if key.text_grader is not None:
         return _text_outcome(key, raw)
     if is_missing(raw):
@@ -149,6 +158,7 @@ def decide(key: ProblemKey, part: PartKey, raw: Any, *, cache: dict | None = Non
         given = read(raw, part.value, variables=key.variables)
     except Unreadable as exc:
         return Outcome("invalid", 0.0, unreadable=exc)
+    stage["read"] = True
     if pool is None:
         from hwcheck.grade.symbolic import pool as default_pool
 

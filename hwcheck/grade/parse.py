@@ -23,8 +23,6 @@ lookalike x
 from __future__ import annotations
 
 import re
-import signal
-import threading
 import unicodedata
 from contextlib import contextmanager
 from decimal import Decimal
@@ -35,7 +33,8 @@ import sympy as sp
 
 from hwcheck.errors import ParseError
 from hwcheck.expr import Limits, parse_expr
-from hwcheck.grade import options
+from hwcheck.grade import options, predicates
+from hwcheck.grade.submission import Refused
 from hwcheck.grade.values import Arr, Label, Map, Num, Seq, Sym, Value
 
 # Numbers up to 10^300: float-sized, so no step needs SymPy at huge precision.
@@ -213,6 +212,8 @@ def read(raw: Any, key: Value, *, variables: tuple[str, ...] = (), depth: int = 
     """Read ``raw`` as the kind of value ``key`` is; ``Unreadable`` if it cannot be."""
     if depth > options.MAX_DEPTH:
         raise Unreadable("too_deep", limit=options.MAX_DEPTH)
+    if isinstance(raw, Refused):  # the file reader refused this value (NaN, a key written twice)
+        raise Unreadable(raw.code, **raw.data)
     if isinstance(raw, str) and isinstance(key, (Arr, Seq)) and not is_latex(raw) \
             and (not isinstance(key, Arr) or key.size > 1 or raw.lstrip()[:1] == "["):
         rows = bracketed(raw)
@@ -318,23 +319,13 @@ def time_limit(seconds: float):
     Parsing builds SymPy objects, and SymPy evaluates some of them on the way;
     the static bounds make that cheap, this is the backstop.
     """
-    usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
-    if not usable:
-        yield
-        return
+    from hwcheck import limits  # budgets nest there (the part's own budget is outside this one)
 
-    def expire(signum, frame):
-        raise TimeLimit()
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    old_delay, old_interval = signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-        if old_delay:  # an outer timer was running: give it back what is left of it
-            signal.setitimer(signal.ITIMER_REAL, max(0.001, old_delay - seconds), old_interval)
+        with limits.budget(seconds):
+            yield
+    except limits.Expired:
+        raise TimeLimit() from None
 
 
 def _decimal(d: Decimal, text: str) -> Num:
@@ -425,6 +416,8 @@ def _read_array(raw, key: Arr, variables) -> Arr:
         shape, flat = _nested_shape(raw)
         if shape and shape[-1] == 0 and len(shape) == 1:
             flat = []
+        if predicates.shape_relation(shape, key.shape) == "different":  # scored by shape: read no entry
+            return Arr(shape, (Label(""),) * len(flat))
     items = []
     for n, entry in enumerate(flat):
         if isinstance(entry, Mapping):

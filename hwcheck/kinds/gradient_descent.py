@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from hwcheck import limits
 from hwcheck import optim
 from hwcheck.errors import Invalid
 from hwcheck.expr import derivative
@@ -60,6 +61,8 @@ PARTS = {
 
 
 def check(given, parts) -> None:
+    runs = 1 + len(given.compare or ())
+    limits.check_count(given.steps * runs, limits.MAX_UPDATES, "steps × runs (1 + compare)", "steps")
     names = {str(s) for s in given.f.free_symbols}
     missing = sorted(names - set(given.start))
     if missing:

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from hwcheck import limits
 from hwcheck import nn
 from hwcheck.errors import Invalid
 from hwcheck.model import Part, Solution, Step
@@ -69,6 +70,8 @@ PARTS = {
 
 def check(given, parts) -> None:
     layers = given.layers
+    limits.check_count(len(layers), limits.MAX_LAYERS, "layers", "layers")
+    limits.check_count(sum(len(layer.W) for layer in layers), limits.MAX_WEIGHTS, "weights in all layers", "layers")
     size = len(given.x)
     for i, layer in enumerate(layers):
         rows, cols = layer.W.shape

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from hwcheck import limits
 from hwcheck import optim
 from hwcheck.errors import Invalid
 from hwcheck.model import Part, Solution, Step
@@ -91,6 +92,8 @@ _UNIT = ("rho", "decay_rate", "beta1", "beta2")  # must lie in [0, 1)
 
 
 def check(given, parts) -> None:
+    runs = 1 + len(given.compare or ())
+    limits.check_count(given.steps * runs, limits.MAX_UPDATES, "steps × runs (1 + compare)", "steps")
     if (given.f is None) == (given.gradients is None):
         raise Invalid("either f (to differentiate) or gradients (one per step)",
                       "both" if given.f is not None else "neither", key="f")

@@ -51,6 +51,7 @@ from typing import Any, Sequence
 
 import sympy as sp
 
+from hwcheck import limits
 from hwcheck.errors import Invalid
 from hwcheck.model import Part, Solution, Step
 from hwcheck.nn import PRECISION
@@ -166,6 +167,7 @@ def check(given, parts) -> None:
     xs, dim = given.data.x
     ys = given.data.y
     n = len(xs)
+    limits.check_count(n * given.epochs, limits.MAX_UPDATES, "examples × epochs", "epochs")
     if not isinstance(ys, tuple):
         raise Invalid(f"y, a list of {n} numbers (one per x)", "a single number", key="data.y")
     if len(ys) != n:
