@@ -45,10 +45,13 @@ def solve(problem: Problem) -> Solution:
 
 def render_solution(problem: Problem, solution: Solution | None = None, *, format: str = "md",
                     lang: str = "en") -> str:
-    """The worked solution as Markdown (``md``), LaTeX (``tex``) or the JSON answer key (``json``)."""
+    """The worked solution as Markdown (``md``), LaTeX (``tex``), a self-contained HTML page (``html``)
+    or the JSON answer key (``json``)."""
     if format not in render.FORMATS:
         raise HwcheckError(f"unknown format {format!r}; expected one of {', '.join(render.FORMATS)}")
     solution = solve(problem) if solution is None else solution
+    if format == "html":
+        return solution_page(problem, solution, lang=lang)[0]
     if format == "json":
         return json.dumps(render.answer_key(problem, solution, lang), indent=2, ensure_ascii=False) + "\n"
     return render.document(problem, solution, format, lang)
@@ -57,6 +60,27 @@ def render_solution(problem: Problem, solution: Solution | None = None, *, forma
 def solve_file(path: str | Path, *, format: str = "md", lang: str = "en") -> str:
     """``hwcheck solve``: read, check, solve and render one spec."""
     return render_solution(load_problem(path), format=format, lang=lang)
+
+
+def draw_svgs(items, stem: str) -> dict[str, str]:
+    """Draw a kind's figures as SVG text, ``{file name: svg}`` (for pages that inline them)."""
+    from hwcheck import figures as fig
+
+    with tempfile.TemporaryDirectory() as tmp:
+        return {d["file"]: Path(d["path"]).read_text(encoding="utf-8") for d in fig.write(items, tmp, stem, "svg")}
+
+
+def solution_page(problem: Problem, solution: Solution, *, lang: str = "en", figures: bool = True,
+                  drawn: dict[str, str] | None = None) -> tuple[str, list[str]]:
+    """The worked solution as one self-contained HTML page (``hwcheck.html``), its figures inlined
+    as SVG; returns ``(html, notes)``. ``drawn`` reuses figures already drawn (``{file: svg}``)."""
+    from hwcheck import html
+
+    render.environment(lang)  # an unknown language fails here, before any drawing
+    planned, items, notes = plan_figures(problem, solution, figures=figures)
+    svgs = drawn if drawn is not None else (draw_svgs(items, problem.id) if items else {})
+    text = render.document(problem, solution, "md", lang, figures=planned)
+    return html.page(text, lang, title=problem.title, figures=svgs), notes
 
 
 class Written(list):
@@ -91,6 +115,11 @@ def write_solution(spec: str | Path, output: str | Path, *, format: str = "md", 
     problem = load_problem(spec)
     solution = solve(problem)
     output = Path(output)
+    if format == "html":  # figures inlined in the page, none beside it
+        text, notes = solution_page(problem, solution, lang=lang, figures=figures)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(output, text)
+        return Written([output], notes)
     planned, items, notes = plan_figures(problem, solution, figures=figures and format == "md", fmt=figure_format)
     if format == "md":
         text = render.document(problem, solution, "md", lang, figures=planned)
@@ -122,19 +151,26 @@ def validate(paths: Iterable[str | Path]) -> tuple[list[Problem], list[SpecError
 
 
 def write_keys(paths: Iterable[str | Path], *, out: str | Path = "solutions", lang: str = "en",
-               figures: bool = True) -> list[Path]:
+               figures: bool = True, format: str = "md") -> list[Path]:
     """``hwcheck key``: solve every spec; write ``<id>.md``, ``<id>.json`` and ``KEY.md``,
     and the figures of kinds that draw them (``<id>-<figure>.svg``; not with ``figures=False``).
+    With ``format="html"``, also ``<id>.html`` and ``KEY.html``: self-contained pages that link
+    each other, figures inlined.
 
     Every spec is checked and solved before anything is written, so a bad spec
     leaves the output folder as it was. The list returned also has ``notes``.
     """
     from hwcheck import figures as fig
 
+    if format not in ("md", "html"):
+        raise HwcheckError(f"unknown format {format!r}; expected one of md, html")
+    render.environment(lang)  # an unknown language fails before anything is solved
     problems, errors = validate(paths)
     if errors:
         raise KeySetError(errors)
     out = Path(out)
+    pages: dict[Path, str] = {}
+    svg_files: dict[Path, str] = {}
     documents: dict[Path, str] = {}
     entries = []
     drawings, notes = [], []
@@ -142,17 +178,31 @@ def write_keys(paths: Iterable[str | Path], *, out: str | Path = "solutions", la
         solution = solve(problem)
         planned, items, remarks = plan_figures(problem, solution, figures=figures)
         notes.extend(n for n in remarks if n not in notes)
-        if items:
+        if items and format == "html":  # drawn once, inlined in the page and written beside it
+            svgs = draw_svgs(items, problem.id)
+            svg_files.update({out / name: text for name, text in svgs.items()})
+        elif items:
             drawings.append((items, problem.id))
         documents[out / f"{problem.id}.md"] = render.document(problem, solution, "md", lang, figures=planned)
+        if format == "html":
+            pages[out / f"{problem.id}.html"] = solution_page(problem, solution, lang=lang, figures=figures,
+                                                              drawn=svgs if items else {})[0]
         documents[out / f"{problem.id}.json"] = render_solution(problem, solution, format="json", lang=lang)
         entries.append({"problem": problem, "answers": render.answer_views(problem, solution, lang)})
     documents[out / "KEY.md"] = render.key_document(entries, lang)
+    if format == "html":
+        from hwcheck import html
+
+        links = {f"{p.id}.md": f"{p.id}.html" for p in problems}
+        pages[out / "KEY.html"] = html.page(documents[out / "KEY.md"], lang, links=links)
+    documents.update(pages)
     out.mkdir(parents=True, exist_ok=True)
     for path, text in documents.items():
         write_atomic(path, text)
+    for path, text in svg_files.items():
+        write_atomic(path, text)
     drawn = [d["path"] for items, pid in drawings for d in fig.write(items, out, pid)]
-    return Written(list(documents) + drawn, notes)
+    return Written(list(documents) + list(svg_files) + drawn, notes)
 
 
 class KeySetError(HwcheckError):
@@ -204,8 +254,11 @@ def write_atomic(path: str | Path, text: str) -> None:
 def grade_file(path: str | Path, *, problems: str | Path = "problems", format: str = "md",
                lang: str = "en") -> str:
     """``hwcheck grade FILE``: one submission graded against the problems in ``problems``,
-    as Markdown (``md``), SPEC JSON (``json``) or Gradescope ``results.json`` (``gradescope``)."""
+    as Markdown (``md``), a self-contained HTML page (``html``), SPEC JSON (``json``) or
+    Gradescope ``results.json`` (``gradescope``)."""
     from hwcheck.grade import batch, options, report
+
+    render.environment(lang)  # an unknown language is refused before any grading
 
     if format not in options.FORMATS:
         raise HwcheckError(f"unknown format {format!r}; expected one of {', '.join(options.FORMATS)}")
@@ -224,6 +277,7 @@ def grade_files(paths: Iterable[str | Path], *, problems: str | Path = "problems
     """
     from hwcheck.grade import batch, options
 
+    render.environment(lang)
     if format not in options.FORMATS:
         raise HwcheckError(f"unknown format {format!r}; expected one of {', '.join(options.FORMATS)}")
     keys = batch.load_keys(problems)

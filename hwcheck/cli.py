@@ -12,7 +12,30 @@ import sys
 
 import click
 
-FORMATS = ("md", "tex", "json")
+FORMATS = ("md", "tex", "json", "html")
+
+
+def _languages() -> tuple[str, ...]:
+    from hwcheck.langs import languages
+
+    return languages()
+
+
+def _check_lang(ctx, param, value: str) -> str:
+    """An unknown --lang is one clear line that lists the languages (exit status 2)."""
+    if value not in _languages():
+        click.echo(f"error: unknown language {value!r} for --lang; expected one of: {', '.join(_languages())}",
+                   err=True)
+        sys.exit(2)
+    return value
+
+
+def lang_option(what: str):
+    """``--lang``: the languages are the folders of templates/ (``hwcheck.langs``)."""
+    names = _languages()
+    return click.option("--lang", default="en", show_default=True, callback=_check_lang,
+                        metavar="[" + "|".join(names) + "]",
+                        help=f"Language of {what}: {', '.join(names)} (fa: Persian, right to left).")
 
 
 class Context:
@@ -70,15 +93,17 @@ def main(debug: bool) -> None:
 @main.command()
 @click.argument("spec", type=click.Path(dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="md", show_default=True,
-              help="md: worked solution; tex: standalone LaTeX; json: the answer key.")
+              help="md: worked solution; tex: standalone LaTeX; json: the answer key; "
+                   "html: one self-contained page (MathML, no script).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
-@click.option("--lang", default="en", show_default=True, help="Language of the explanation.")
+@lang_option("the explanation")
 @click.option("--no-figures", is_flag=True, help="With -o and md: do not draw the kind's figures.")
 def solve(spec: str, fmt: str, output: str | None, lang: str, no_figures: bool) -> None:
     """Solve one problem spec and explain every step.
 
     With -o and --format md, kinds that draw figures write them beside the
-    output file (<id>-<figure>.svg) and the Markdown links them.
+    output file (<id>-<figure>.svg) and the Markdown links them; --format html
+    inlines them in the page.
     """
     from hwcheck import api
 
@@ -96,13 +121,15 @@ def solve(spec: str, fmt: str, output: str | None, lang: str, no_figures: bool) 
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("-o", "--out", default="solutions", show_default=True, type=click.Path(file_okay=False),
               help="Folder for <id>.md, <id>.json and KEY.md.")
-@click.option("--lang", default="en", show_default=True, help="Language of the explanation.")
+@lang_option("the explanation")
 @click.option("--no-figures", is_flag=True, help="Do not draw the figures of kinds that have them.")
-def key(paths: tuple[str, ...], out: str, lang: str, no_figures: bool) -> None:
+@click.option("--format", "fmt", type=click.Choice(["md", "html"]), default="md", show_default=True,
+              help="html: also write <id>.html and KEY.html, self-contained pages that link each other.")
+def key(paths: tuple[str, ...], out: str, lang: str, no_figures: bool, fmt: str) -> None:
     """Write answer keys for every spec in PATHS (files or folders), and their figures."""
     from hwcheck import api
 
-    written = _run(api.write_keys, paths, out=out, lang=lang, figures=not no_figures)
+    written = _run(api.write_keys, paths, out=out, lang=lang, figures=not no_figures, format=fmt)
     problems = sum(1 for p in written if str(p).endswith(".json"))
     click.echo(f"wrote {len(written)} files to {out}/ ({problems} problems and KEY.md)", err=True)
     for note in getattr(written, "notes", []):
@@ -151,11 +178,12 @@ def kinds(fmt: str) -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--problems", default="problems", show_default=True, type=click.Path(file_okay=False),
               help="Folder of the problem specs the submissions answer.")
-@click.option("--format", "fmt", type=click.Choice(["md", "json", "gradescope"]), default="md", show_default=True,
-              help="md: feedback report; json: grade result (SPEC 5); gradescope: autograder results.json.")
+@click.option("--format", "fmt", type=click.Choice(["md", "json", "gradescope", "html"]), default="md",
+              show_default=True, help="md: feedback report; json: grade result (SPEC 5); gradescope: autograder "
+              "results.json; html: the report as a self-contained page (with --out: <student>.html, summary.html).")
 @click.option("--out", type=click.Path(file_okay=False),
               help="Folder for <student>.md/.json, grades.csv and summary.md (needed for several files).")
-@click.option("--lang", default="en", show_default=True, help="Language of the feedback.")
+@lang_option("the feedback")
 def grade(files: tuple[str, ...], problems: str, fmt: str, out: str | None, lang: str) -> None:
     """Grade student submissions (JSON or YAML) against the problems.
 

@@ -75,6 +75,8 @@ def grade_many(paths: Iterable[str | Path], keys: KeySet, *, out: str | Path | N
                              folder / f"{result.student}.json": report.format_result(result, "json")}
                 if fmt == "gradescope":
                     documents[folder / f"{result.student}.results.json"] = report.format_result(result, "gradescope")
+                if fmt == "html":
+                    documents[folder / f"{result.student}.html"] = report.as_html(result, lang)
                 for target, text in documents.items():
                     write_atomic(target, text)
                     written.append(target)
@@ -84,5 +86,11 @@ def grade_many(paths: Iterable[str | Path], keys: KeySet, *, out: str | Path | N
         for target, text in ((folder / "grades.csv", report.grades_csv(results, keys.ids())),
                              (folder / "summary.md", report.summary(results, bad, lang))):
             write_atomic(target, text)
+            written.append(target)
+        if fmt == "html":
+            from hwcheck import html
+
+            target = folder / "summary.html"
+            write_atomic(target, html.page(report.summary(results, bad, lang), lang))
             written.append(target)
     return Batch(tuple(results), tuple(bad), tuple(written), keys)
