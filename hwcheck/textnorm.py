@@ -143,10 +143,10 @@ _GROUPED = re.compile(r"(?<![0-9.])[0-9]{1,3}(?:\u066C[0-9]{3})+(?![0-9\u066C])"
 def persian_digits(value) -> str:
     """Prose digits for a Persian document: ``12`` -> ``۱۲`` (math keeps its ASCII digits).
 
-    >>> persian_digits(2026), persian_digits("گام 3")
-    ('۲۰۲۶', 'گام ۳')
+    >>> persian_digits(2026), persian_digits("گام 3"), persian_digits(1.5)
+    ('۲۰۲۶', 'گام ۳', '۱٫۵')
     """
-    return str(value).translate(_PERSIAN_OUT)
+    return re.sub(r"(?<=[0-9])\.(?=[0-9])", "\u066b", str(value)).translate(_PERSIAN_OUT)
 
 
 def number_text(text: str) -> str:
