@@ -71,10 +71,13 @@ def guarded(file: str, timeout: float | None):
 
 def render_solution(problem: Problem, solution: Solution | None = None, *, format: str = "md",
                     lang: str = "en") -> str:
-    """The worked solution as Markdown (``md``), LaTeX (``tex``) or the JSON answer key (``json``)."""
+    """The worked solution as Markdown (``md``), LaTeX (``tex``), a self-contained HTML page (``html``)
+    or the JSON answer key (``json``)."""
     if format not in render.FORMATS:
         raise HwcheckError(f"unknown format {format!r}; expected one of {', '.join(render.FORMATS)}")
     solution = solve(problem) if solution is None else solution
+    if format == "html":
+        return solution_page(problem, solution, lang=lang)[0]
     if format == "json":
         return json.dumps(render.answer_key(problem, solution, lang), indent=2, ensure_ascii=False) + "\n"
     return render.document(problem, solution, format, lang)
@@ -86,6 +89,27 @@ def solve_file(path: str | Path, *, format: str = "md", lang: str = "en",
     with guarded(str(path), timeout):
         problem = load_problem(path)
         return render_solution(problem, solve(problem, timeout=None), format=format, lang=lang)
+
+
+def draw_svgs(items, stem: str) -> dict[str, str]:
+    """Draw a kind's figures as SVG text, ``{file name: svg}`` (for pages that inline them)."""
+    from hwcheck import figures as fig
+
+    with tempfile.TemporaryDirectory() as tmp:
+        return {d["file"]: Path(d["path"]).read_text(encoding="utf-8") for d in fig.write(items, tmp, stem, "svg")}
+
+
+def solution_page(problem: Problem, solution: Solution, *, lang: str = "en", figures: bool = True,
+                  drawn: dict[str, str] | None = None) -> tuple[str, list[str]]:
+    """The worked solution as one self-contained HTML page (``hwcheck.html``), its figures inlined
+    as SVG; returns ``(html, notes)``. ``drawn`` reuses figures already drawn (``{file: svg}``)."""
+    from hwcheck import html
+
+    render.environment(lang)  # an unknown language fails here, before any drawing
+    planned, items, notes = plan_figures(problem, solution, figures=figures)
+    svgs = drawn if drawn is not None else (draw_svgs(items, problem.id) if items else {})
+    text = render.document(problem, solution, "md", lang, figures=planned)
+    return html.page(text, lang, title=problem.title, figures=svgs), notes
 
 
 class Written(list):
@@ -123,13 +147,17 @@ def write_solution(spec: str | Path, output: str | Path, *, format: str = "md", 
     with guarded(str(spec), timeout):
         problem = load_problem(spec)
         solution = solve(problem, timeout=None)
-        planned, items, notes = plan_figures(problem, solution, figures=figures and format == "md",
-                                             fmt=figure_format)
-        if format == "md":
-            text = render.document(problem, solution, "md", lang, figures=planned)
+        if format == "html":  # figures inlined in the page, none beside it
+            text, notes = solution_page(problem, solution, lang=lang, figures=figures)
+            pictures = []
         else:
-            text = render_solution(problem, solution, format=format, lang=lang)
-        pictures = fig.render(items, problem.id, figure_format) if items else []
+            planned, items, notes = plan_figures(problem, solution, figures=figures and format == "md",
+                                                 fmt=figure_format)
+            if format == "md":
+                text = render.document(problem, solution, "md", lang, figures=planned)
+            else:
+                text = render_solution(problem, solution, format=format, lang=lang)
+            pictures = fig.render(items, problem.id, figure_format) if items else []
     with writing(output):
         make_folder(output.parent)
         drawn = []
@@ -171,10 +199,12 @@ def validate(paths: Iterable[str | Path], *,
 
 
 def write_keys(paths: Iterable[str | Path], *, out: str | Path = "solutions", lang: str = "en",
-               figures: bool = True, assignment: str | Path | None = None,
+               figures: bool = True, assignment: str | Path | None = None, format: str = "md",
                timeout: float | None = limits.SOLVE_SECONDS) -> list[Path]:
     """``hwcheck key``: solve every spec; write ``<id>.md``, ``<id>.json`` and ``KEY.md``,
     and the figures of kinds that draw them (``<id>-<figure>.svg``; not with ``figures=False``).
+    With ``format="html"``, also ``<id>.html`` and ``KEY.html``: self-contained pages that link
+    each other, figures inlined.
 
     Every spec is checked, solved, rendered and drawn (each within ``timeout`` seconds) before
     anything is written; the new set is then built in a staging folder and swapped into place,
@@ -184,12 +214,16 @@ def write_keys(paths: Iterable[str | Path], *, out: str | Path = "solutions", la
     """
     from hwcheck import figures as fig
 
+    if format not in ("md", "html"):
+        raise HwcheckError(f"unknown format {format!r}; expected one of md, html")
+    render.environment(lang)  # an unknown language fails before anything is solved
     problems, errors = validate(paths, timeout=timeout) if assignment is None else \
         (list(load_assignment(assignment).problems), [])
     if errors:
         raise KeySetError(errors)
     out = Path(out)
     documents: dict[str, str | bytes] = {}
+    pages: dict[str, str] = {}
     entries = []
     pictures: list[tuple[str, bytes]] = []
     notes: list[str] = []
@@ -198,11 +232,22 @@ def write_keys(paths: Iterable[str | Path], *, out: str | Path = "solutions", la
             solution = solve(problem, timeout=None)
             planned, items, remarks = plan_figures(problem, solution, figures=figures)
             notes.extend(n for n in remarks if n not in notes)
+            drawn = fig.render(items, problem.id) if items else []
+            pictures.extend(drawn)
             documents[f"{problem.id}.md"] = render.document(problem, solution, "md", lang, figures=planned)
+            if format == "html":  # the figures drawn once, inlined in the page and written beside it
+                svgs = {name: data.decode("utf-8") if isinstance(data, bytes) else data for name, data in drawn}
+                pages[f"{problem.id}.html"] = solution_page(problem, solution, lang=lang, figures=figures,
+                                                            drawn=svgs)[0]
             documents[f"{problem.id}.json"] = render_solution(problem, solution, format="json", lang=lang)
             entries.append({"problem": problem, "answers": render.answer_views(problem, solution, lang)})
-            pictures.extend(fig.render(items, problem.id) if items else [])
     documents["KEY.md"] = render.key_document(entries, lang)
+    if format == "html":
+        from hwcheck import html
+
+        links = {f"{p.id}.md": f"{p.id}.html" for p in problems}
+        pages["KEY.html"] = html.page(documents["KEY.md"], lang, links=links)
+    documents.update(pages)
     with writing(out):
         publish_folder(out, {**dict(pictures), **documents})
     return Written([out / name for name in documents] + [out / name for name, _ in pictures], notes)
@@ -515,9 +560,10 @@ def _grading_keys(problems: str | Path | None, assignment: str | Path | None):
     return batch.load_keys(options.DEFAULT_PROBLEMS if problems is None else problems), None
 
 
-def _check_format(format: str) -> None:
+def _check_format(format: str, lang: str = "en") -> None:
     from hwcheck.grade import options
 
+    render.environment(lang)  # an unknown language is refused before any grading
     if format not in options.FORMATS:
         raise HwcheckError(f"unknown format {format!r}; expected one of {', '.join(options.FORMATS)}")
 
@@ -538,7 +584,7 @@ def grade_file(path: str | Path, *, problems: str | Path | None = None, format: 
     from hwcheck.grade import batch
     from hwcheck.grade import review as rv
 
-    _check_format(format)
+    _check_format(format, lang)
     keys, reveal = _grading_keys(problems, assignment)
     reviews = rv.merge(rv.read(reviewed)) if reviewed is not None else None
     result, warnings = batch.grade_single(path, keys, lang=lang, reviews=reviews,
@@ -562,7 +608,7 @@ def grade_files(paths: Iterable[str | Path], *, problems: str | Path | None = No
     """
     from hwcheck.grade import batch
 
-    _check_format(format)
+    _check_format(format, lang)
     keys, reveal = _grading_keys(problems, assignment)
     return batch.grade_many(paths, keys, out=out, lang=lang, fmt=format, reviewed=reviewed, reveal=reveal,
                             on_progress=on_progress, variants=_variant_keys(variants, keys))

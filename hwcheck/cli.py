@@ -12,7 +12,30 @@ import sys
 
 import click
 
-FORMATS = ("md", "tex", "json")
+FORMATS = ("md", "tex", "json", "html")
+
+
+def _languages() -> tuple[str, ...]:
+    from hwcheck.langs import languages
+
+    return languages()
+
+
+def _check_lang(ctx, param, value: str) -> str:
+    """An unknown --lang is one clear line that lists the languages (exit status 2)."""
+    if value not in _languages():
+        click.echo(f"error: unknown language {value!r} for --lang; expected one of: {', '.join(_languages())}",
+                   err=True)
+        sys.exit(2)
+    return value
+
+
+def lang_option(what: str):
+    """``--lang``: the languages are the folders of templates/ (``hwcheck.langs``)."""
+    names = _languages()
+    return click.option("--lang", default="en", show_default=True, callback=_check_lang,
+                        metavar="[" + "|".join(names) + "]",
+                        help=f"Language of {what}: {', '.join(names)} (fa: Persian, right to left).")
 SOLVE_SECONDS = 20.0  # the default of --timeout; hwcheck.limits.SOLVE_SECONDS (kept in step by a test)
 
 
@@ -88,16 +111,18 @@ def main(debug: bool) -> None:
 @main.command()
 @click.argument("spec", type=click.Path(dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="md", show_default=True,
-              help="md: worked solution; tex: standalone LaTeX; json: the answer key.")
+              help="md: worked solution; tex: standalone LaTeX; json: the answer key; "
+                   "html: one self-contained page (MathML, no script).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
-@click.option("--lang", default="en", show_default=True, help="Language of the explanation.")
+@lang_option("the explanation")
 @click.option("--no-figures", is_flag=True, help="With -o and md: do not draw the kind's figures.")
 @_timeout_option
 def solve(spec: str, fmt: str, output: str | None, lang: str, no_figures: bool, timeout: float) -> None:
     """Solve one problem spec and explain every step.
 
     With -o and --format md, kinds that draw figures write them beside the
-    output file (<id>-<figure>.svg) and the Markdown links them.
+    output file (<id>-<figure>.svg) and the Markdown links them; --format html
+    inlines them in the page.
     """
     from hwcheck import api
 
@@ -117,12 +142,14 @@ def solve(spec: str, fmt: str, output: str | None, lang: str, no_figures: bool, 
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
 @click.option("-o", "--out", default="solutions", show_default=True, type=click.Path(file_okay=False),
               help="Folder for <id>.md, <id>.json and KEY.md.")
-@click.option("--lang", default="en", show_default=True, help="Language of the explanation.")
+@lang_option("the explanation")
 @click.option("--no-figures", is_flag=True, help="Do not draw the figures of kinds that have them.")
 @click.option("--assignment", type=click.Path(dir_okay=False),
               help="Key the problems of this assignment (SPEC 6), weights applied, instead of PATHS.")
+@click.option("--format", "fmt", type=click.Choice(["md", "html"]), default="md", show_default=True,
+              help="html: also write <id>.html and KEY.html, self-contained pages that link each other.")
 @_timeout_option
-def key(paths: tuple[str, ...], out: str, lang: str, no_figures: bool, assignment: str | None,
+def key(paths: tuple[str, ...], out: str, lang: str, no_figures: bool, assignment: str | None, fmt: str,
         timeout: float) -> None:
     """Write answer keys for every spec in PATHS (files or folders), and their figures.
 
@@ -135,7 +162,7 @@ def key(paths: tuple[str, ...], out: str, lang: str, no_figures: bool, assignmen
         click.echo("error: give spec files or folders, or --assignment FILE (one of the two)", err=True)
         sys.exit(2)
     written = _run(api.write_keys, paths, out=out, lang=lang, figures=not no_figures, assignment=assignment,
-                   timeout=_seconds(timeout))
+                   format=fmt, timeout=_seconds(timeout))
     problems = sum(1 for p in written if str(p).endswith(".json"))
     click.echo(f"wrote {len(written)} files to {out}/ ({problems} problems and KEY.md)", err=True)
     for note in getattr(written, "notes", []):
@@ -203,8 +230,9 @@ def _assignment_option(help_text: str):
 @click.option("--problems", default=None, type=click.Path(file_okay=False),
               help="Folder of the problem specs the submissions answer.  [default: problems]")
 @_assignment_option("Grade the problems of this assignment instead of a whole folder")
-@click.option("--format", "fmt", type=click.Choice(["md", "json", "gradescope"]), default="md", show_default=True,
-              help="md: feedback report; json: grade result (SPEC 5); gradescope: autograder results.json.")
+@click.option("--format", "fmt", type=click.Choice(["md", "json", "gradescope", "html"]), default="md",
+              show_default=True, help="md: feedback report; json: grade result (SPEC 5); gradescope: autograder "
+              "results.json; html: the report as a self-contained page (with --out: <student>.html, summary.html).")
 @click.option("--out", type=click.Path(file_okay=False),
               help="Folder for the reports, grades.csv, summary.md and review.csv (needed for several files); "
                    "files an earlier run wrote there are replaced or removed, others are left alone.")
@@ -212,7 +240,7 @@ def _assignment_option(help_text: str):
               help="A review.csv whose score (and comment) cells a TA filled in: merged into the results.")
 @click.option("--variants", type=click.Path(file_okay=False, exists=True),
               help="A folder written by 'hwcheck variants': grade each student against their own numbers.")
-@click.option("--lang", default="en", show_default=True, help="Language of the feedback.")
+@lang_option("the feedback")
 def grade(files: tuple[str, ...], problems: str | None, assignment: str | None, fmt: str, out: str | None,
           reviewed: str | None, variants: str | None, lang: str) -> None:
     """Grade student submissions (JSON or YAML) against the problems.
@@ -275,7 +303,7 @@ def _report_batch(batch, out: str, lang: str) -> None:
               help="The zip to upload to Gradescope.")
 @click.option("--wheel", type=click.Path(dir_okay=False, exists=True),
               help="Ship this hwcheck wheel instead of building one from the source checkout.")
-@click.option("--lang", default="en", show_default=True, help="Language of the feedback.")
+@lang_option("the feedback")
 def autograder(assignment: str | None, output: str, wheel: str | None, lang: str) -> None:
     """Build a Gradescope autograder zip for an assignment.
 
@@ -303,7 +331,7 @@ def autograder(assignment: str | None, output: str, wheel: str | None, lang: str
               help="CSV with a 'student' column (other columns are kept).")
 @click.option("-o", "--out", required=True, type=click.Path(file_okay=False),
               help="Folder for <student>/ (specs and sheet), keys/<student>/ and variants.csv.")
-@click.option("--lang", default="en", show_default=True, help="Language of the sheets and keys.")
+@lang_option("the sheets and keys")
 def variants(specs: tuple[str, ...], assignment: str | None, roster: str, out: str, lang: str) -> None:
     """Give every student of a roster their own numbers (the specs' vary: blocks).
 

@@ -19,7 +19,7 @@ import sympy as sp
 
 from hwcheck.model import Problem, Solution
 
-FORMATS = ("md", "tex", "json")
+FORMATS = ("md", "tex", "json", "html")  # html: the md document as a page (hwcheck.html)
 MAX_SHOWN = 10  # rows/columns of a matrix shown in full; larger ones are elided
 
 
@@ -41,6 +41,9 @@ def templates_root() -> Path:
 
 @lru_cache(maxsize=None)
 def environment(lang: str = "en") -> jinja2.Environment:
+    from hwcheck import langs
+
+    langs.check(lang)  # an unknown language is one clear error that lists the languages
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_root() / lang)),
         undefined=jinja2.StrictUndefined,
@@ -54,6 +57,12 @@ def environment(lang: str = "en") -> jinja2.Environment:
     )
     env.filters.update(tex=tex, num=num, approx=approx, dec=dec, exact_tex=exact_tex, is_short=is_short,
                        exact=exact_text, md2tex=md_to_tex, esc_md=escape_md, esc_tex=escape_tex, is_whole=is_whole)
+    # --lang fa: prose digits in Persian (۱۲), and LaTeX for a right-to-left (xepersian) document
+    from hwcheck.textnorm import persian_digits
+
+    env.filters.update(fa=persian_digits)
+    if langs.direction(lang) == "rtl":
+        env.filters.update(md2tex=lambda text: md_to_tex(text, rtl=True))
     env.globals.update(idx=index_text, range=range, len=len, zip=zip, enumerate=enumerate)
     return env
 
@@ -493,13 +502,15 @@ def escape_md(text: Any) -> str:
     return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>$])", r"\\\1", str(text))
 
 
-def md_to_tex(text: str) -> str:
+def md_to_tex(text: str, rtl: bool = False) -> str:
     """The small Markdown subset hwcheck's templates and statements use, as LaTeX.
 
     Paragraphs, ``**bold**``, ``*italic*``, `` `code` ``, ``- `` lists,
     ``$...$`` and ``$$...$$`` math (kept as math). A line with Persian (Arabic
     script) becomes ``\\hwfa{...}``, a right-to-left paragraph that
-    ``solution.tex.j2`` typesets with ArabTeX; see ``_rtl_tex``.
+    ``solution.tex.j2`` typesets with ArabTeX; see ``_rtl_tex``. With ``rtl`` (a
+    right-to-left document: ``--lang fa``, XeLaTeX with xepersian) every line is
+    right to left and its left-to-right runs are set in ``\\lr{...}``; see ``_rtl_line_tex``.
 
     Two blocks are for one format only: a ```` ```mermaid ```` fenced block (a drawing that
     GitHub renders) is left out, and a ``<!-- latex ... -->`` block (hidden in Markdown) is
@@ -511,8 +522,9 @@ def md_to_tex(text: str) -> str:
     """
     if "```mermaid" in text or "<!-- latex" in text:
         return "\n".join(piece[len("<!-- latex"):-len("-->")].strip("\n") if piece.startswith("<!-- latex")
-                         else md_to_tex(piece.strip("\n")) for piece in _ONE_FORMAT.split(text)
+                         else md_to_tex(piece.strip("\n"), rtl) for piece in _ONE_FORMAT.split(text)
                          if piece.strip() and not piece.startswith("```mermaid"))
+    line_tex = _rtl_line_tex if rtl else _line_tex
     out_lines: list[str] = []
     in_list = False
     for block in _split_display(text):
@@ -528,16 +540,16 @@ def md_to_tex(text: str) -> str:
                 if not in_list:
                     out_lines.append(r"\begin{itemize}")
                     in_list = True
-                out_lines.append(r"\item " + _line_tex(item.group(1)))
+                out_lines.append(r"\item " + line_tex(item.group(1)))
                 continue
             if in_list and line.strip():
                 out_lines.append(r"\end{itemize}")
                 in_list = False
             heading = re.match(r"^(#+)\s+(.*)$", line)
             if heading:
-                out_lines.append(r"\paragraph{" + _inline_tex(heading.group(2)) + "}")
+                out_lines.append(r"\paragraph{" + (_rtl_line_tex if rtl else _inline_tex)(heading.group(2)) + "}")
             else:
-                out_lines.append(_line_tex(line))
+                out_lines.append(line_tex(line))
     if in_list:
         out_lines.append(r"\end{itemize}")
     return "\n".join(out_lines)
@@ -600,6 +612,36 @@ def _rtl_tex(line: str) -> str:
             lead, core, trail = re.match(r"^([\s()]*)(.*?)([\s()]*)$", run, re.S).groups()
             out.append(lead + (r"\LR{" + _inline_tex(core) + "}" if core else "") + trail)
     return r"\hwfa{" + "".join(out).strip() + "}"
+
+
+def _rtl_line_tex(line: str) -> str:
+    r"""One line of a right-to-left document (XeLaTeX, xepersian): math stays math (the bidi
+    package sets it left to right), and code and every left-to-right run of text
+    (``hwcheck.bidi.ltr_runs``) go in ``\lr{...}``, so that ``-2`` never becomes ``2-``.
+
+    >>> print(_rtl_line_tex("**گام ۱.** مقدار $x_1$ برابر -2 است و `ReLU` و (1, -2, 3)."))
+    \textbf{گام ۱.} مقدار $x_1$ برابر \lr{-2} است و \lr{\texttt{ReLU}} و \lr{(1, -2, 3)}.
+    """
+    from hwcheck import bidi
+
+    kept: list[str] = []
+
+    def keep(tex_text: str) -> str:  # placeholders hold no letter or digit, so no run crosses them
+        kept.append(tex_text)
+        return "\ue000" + chr(0xE100 + len(kept) - 1) + "\ue001"
+
+    text = _MATH.sub(lambda m: keep(m.group(0)), line)
+    text = re.sub(r"`[^`]+`", lambda m: keep(m.group(0)[1:-1].strip() if _RTL_LETTER.search(m.group(0))
+                                          else r"\lr{\texttt{" + escape_tex(m.group(0)[1:-1]) + "}}"), text)
+    text = bidi.wrap(text, bidi.ltr_runs(text), lambda piece: piece,
+                     lambda piece: keep(r"\lr{" + _inline_tex(piece) + "}"))
+    text = escape_tex(text)
+    text = re.sub(r"\*\*(.+?)\*\*", r"\\textbf{\1}", text)
+    text = re.sub(r"(?<![*\w])\*(?!\s)(.+?)(?<!\s)\*", r"\\emph{\1}", text)
+    text = "".join(_TEXT_SYMBOLS.get(c, c) for c in text)
+    for _ in range(3):  # kept pieces may hold kept pieces
+        text = re.sub("\ue000(.)\ue001", lambda m: kept[ord(m.group(1)) - 0xE100], text)
+    return text
 
 
 def _code_tex(code: str) -> str:

@@ -45,7 +45,8 @@ BOMBS = [
 ]
 NON_FINITE = ["nan", "NaN", "inf", "Infinity", "-inf", "oo", "zoo", "1/0", "0/0", "log(0)", "x/0", "0^-1",
               "sqrt(-1)", "I", "1e999999"]
-LOOKALIKES = ["2х", "соs(x)", "−1/8", "١/٨", "2x\u00a0cos(x^2)", "x²", "\ufeff1/8", "0٫125", "2·x", "ｘ"]
+# Persian and Arabic-Indic digits with ٫ ("١/٨", "0٫125") are numbers (SPEC section 10): tests/test_persian.py
+LOOKALIKES = ["2х", "соs(x)", "−1/8", "2x\u00a0cos(x^2)", "x²", "\ufeff1/8", "2·x", "ｘ"]
 TYPES = [True, False, None, {}, {"a": 1}, [], [[]], [[1, 2], [3]], [1, [2]], [[[[[1]]]]], "", " ",
          Decimal("NaN"), Decimal("1e999999"), 10**400, -(10**400), [None], [[None, 1]], [{"w": 1}],
          [[1, 2, 3]] * 5000, list(range(20000)), "[1, 2, 3]", {"w": "__import__('os')"}]

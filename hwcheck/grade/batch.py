@@ -409,10 +409,16 @@ def grade_many(paths: Iterable[str | Path], keys: KeySet, *, out: str | Path | N
         documents[f"{row.stem}.json"] = _format(row.result, "json", lang, reveal)
         if fmt == "gradescope":
             documents[f"{row.stem}.results.json"] = _format(row.result, "gradescope", lang, reveal)
+        if fmt == "html":
+            documents[f"{row.stem}.html"] = _format(row.result, "html", lang, reveal)
     documents["grades.csv"] = grades_csv(rows, keys.ids(), lang)
     documents["review.csv"] = rv.review_csv(item for row in rows for item in row.reviews)
     batch = Batch(tuple(rows), (), keys, (), unused)
     documents["summary.md"] = summary(batch, lang)
+    if fmt == "html":
+        from hwcheck import html
+
+        documents["summary.html"] = html.page(documents["summary.md"], lang)
     written, removed = write_folder(folder, documents)
     return replace(batch, written=tuple(written), removed=tuple(removed))
 

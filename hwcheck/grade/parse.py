@@ -36,6 +36,7 @@ from hwcheck.expr import Limits, parse_expr
 from hwcheck.grade import options, predicates
 from hwcheck.grade.submission import Refused
 from hwcheck.grade.values import Arr, Label, Map, Num, Seq, Sym, Value
+from hwcheck.textnorm import number_text
 
 # Numbers up to 10^300: float-sized, so no step needs SymPy at huge precision.
 GRADE_LIMITS = Limits(max_length=2000, max_depth=60, max_exponent=1000, max_digits=300)
@@ -240,7 +241,7 @@ def _read_label(raw, key: Label) -> Value:
     if isinstance(raw, str):
         if len(raw) > 200:
             raise Unreadable("too_long", n=len(raw), limit=200)
-        return Label(raw.strip())
+        return Label(number_text(raw.strip()))
     raise Unreadable("type", expected=expected_of(key), found=describe(raw))
 
 
@@ -258,7 +259,7 @@ def read_scalar(raw: Any, variables: tuple[str, ...] = ()) -> Value:
         return _decimal(raw, str(raw))
     if not isinstance(raw, str):
         raise Unreadable("type", expected={"what": "number"}, found=describe(raw))
-    text = raw.strip()
+    text = number_text(raw.strip())  # Persian digits, ٫ and ٬ read as a number (SPEC section 10)
     if not text:
         raise Unreadable("empty")
     if len(text) > GRADE_LIMITS.max_length:
@@ -406,7 +407,7 @@ def _nested_shape(raw: list) -> tuple[tuple[int, ...], list]:
 def _read_array(raw, key: Arr, variables) -> Arr:
     labels = key.items and all(isinstance(v, Label) for v in key.items)
     if is_latex(raw) and key.size > 1:
-        raw = _latex_rows(raw.strip(), key)
+        raw = _latex_rows(number_text(raw.strip()), key)
     if not isinstance(raw, list):
         if key.size == 1 and not isinstance(raw, Mapping):
             shape, flat = (1,), [raw]

@@ -151,7 +151,16 @@ def format_result(result: GradeResult, fmt: str = "md", lang: str = "en", reveal
         return json.dumps(as_json(result, lang), indent=2, ensure_ascii=False) + "\n"
     if fmt == "gradescope":
         return json.dumps(as_gradescope(result, lang), indent=2, ensure_ascii=False) + "\n"
+    if fmt == "html":
+        return as_html(result, lang)
     return as_markdown(result, lang)
+
+
+def as_html(result: GradeResult, lang: str = "en") -> str:
+    """The Markdown report as one self-contained, sanitised HTML page (``hwcheck.html``)."""
+    from hwcheck import html
+
+    return html.page(as_markdown(result, lang), lang)
 
 
 def grades_csv(results: Iterable[GradeResult], problem_ids: list[str]) -> str:
@@ -199,5 +208,5 @@ def summary(results: list[GradeResult], bad: list, lang: str = "en") -> str:
     return _env(lang).get_template("grade/summary.md.j2").render(**context, **_helpers())
 
 
-__all__ = ["as_json", "as_gradescope", "as_markdown", "format_result", "grades_csv", "summary", "part_feedback",
+__all__ = ["as_json", "as_gradescope", "as_markdown", "as_html", "format_result", "grades_csv", "summary", "part_feedback",
            "generic_mistakes", "fence", "fraction_of"]
