@@ -861,6 +861,28 @@ def _float(v) -> float:
         return math.inf
 
 
+def shown_exact(values) -> bool:
+    """Does the number policy show this whole answer exactly (every entry short)? Then each of its
+    values is shown exactly in the worked steps too; otherwise every value as a decimal, as the
+    Answers show it (``render.tex`` applies the policy to a whole container at once).
+
+    >>> shown_exact([[1, sp.Rational(1, 2)], [0]]), shown_exact([sp.Rational(1, 3), sp.Rational(1, 12345)])
+    (True, False)
+    """
+    from hwcheck.render import is_short
+
+    def leaves(v):
+        if isinstance(v, (list, tuple)):
+            for e in v:
+                yield from leaves(e)
+        elif isinstance(v, dict):
+            for e in v.values():
+                yield from leaves(e)
+        elif v is not None:
+            yield v
+    return all(is_short(v) for v in leaves(values))
+
+
 # -- stationary points -----------------------------------------------------------------
 
 def _settled_number(v):
