@@ -483,6 +483,37 @@ _TEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "#": r"\#", "
                 "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "$": r"\$"}
 
 
+# GitHub applies Markdown's backslash escapes (a backslash before ASCII punctuation) inside
+# inline $...$ math before MathJax sees it: \{ becomes {, \, becomes a comma, \\ becomes \.
+# Markdown output rewrites these in inline math into the letter-named commands MathJax knows.
+_GITHUB_INLINE = {"\\\\": r"\cr", "\\{": r"\lbrace", "\\}": r"\rbrace", "\\,": r"\thinspace",
+                  "\\;": "\\ ", "\\:": "\\ ", "\\|": r"\Vert"}
+_INLINE_ESCAPE = re.compile(r"(\\\\|\\[{},;:|])([A-Za-z]?)")
+
+
+def github_math(text: str) -> str:
+    r"""Markdown whose inline math survives GitHub's renderer (display math is left as it is).
+
+    >>> print(github_math(r"$A = \{1,\; 2\}$, $\begin{bmatrix} 1 \\ 2 \end{bmatrix}$, $\sigma\,(1)$, $$a \\ b$$"))
+    $A = \lbrace1,\  2\rbrace$, $\begin{bmatrix} 1 \cr 2 \end{bmatrix}$, $\sigma\thinspace(1)$, $$a \\ b$$
+    """
+    def command(m: re.Match) -> str:
+        name, letter = _GITHUB_INLINE[m.group(1)], m.group(2)
+        return name + (" " + letter if letter and name[-1].isalpha() else letter)
+
+    def inline(m: re.Match) -> str:
+        span = m.group(0)
+        if span.startswith("$$"):
+            return span
+        return "$" + _INLINE_ESCAPE.sub(command, span[1:-1]) + "$"
+
+    parts = _VERBATIM.split(text)  # code and HTML comments (a TikZ/LaTeX twin of a figure) are not math
+    return "".join(p if i % 2 else _MATH.sub(inline, p) for i, p in enumerate(parts))
+
+
+_VERBATIM = re.compile(r"(```.*?```|<!--.*?-->|`[^`\n]*`)", re.S)
+
+
 def escape_tex(text: Any) -> str:
     """Escape plain text for LaTeX (no math inside)."""
     return "".join(_TEX_SPECIAL.get(c, c) for c in str(text))
@@ -680,7 +711,8 @@ def document(problem: Problem, solution: Solution, fmt: str = "md", lang: str = 
         "conventions": _conventions(problem, lang),
         "figures": figure_views(problem, figures or [], lang),
     }
-    return env.get_template(f"solution.{fmt}.j2").render(**context)
+    text = env.get_template(f"solution.{fmt}.j2").render(**context)
+    return github_math(text) if fmt == "md" else text
 
 
 def figure_views(problem: Problem, figures: list[dict], lang: str = "en") -> list[dict]:
@@ -718,4 +750,4 @@ def answer_key(problem: Problem, solution: Solution, lang: str = "en") -> dict:
 
 def key_document(entries: list[dict], lang: str = "en") -> str:
     """KEY.md: the answers of a whole problem set on one page."""
-    return environment(lang).get_template("key.md.j2").render(entries=entries)
+    return github_math(environment(lang).get_template("key.md.j2").render(entries=entries))
