@@ -146,7 +146,8 @@ def write_keys(paths: Iterable[str | Path], *, out: str | Path = "solutions", la
             drawings.append((items, problem.id))
         documents[out / f"{problem.id}.md"] = render.document(problem, solution, "md", lang, figures=planned)
         documents[out / f"{problem.id}.json"] = render_solution(problem, solution, format="json", lang=lang)
-        entries.append({"problem": problem, "answers": render.answer_views(problem, solution, lang)})
+        entries.append({"problem": problem, "answers": render.answer_views(problem, solution, lang),
+                        "instructor": render.instructor_view(problem, lang)})
     documents[out / "KEY.md"] = render.key_document(entries, lang)
     out.mkdir(parents=True, exist_ok=True)
     for path, text in documents.items():

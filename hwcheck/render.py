@@ -748,6 +748,27 @@ def answer_key(problem: Problem, solution: Solution, lang: str = "en") -> dict:
     return {"id": problem.id, "kind": problem.kind, "title": problem.title, "answers": answers, "steps": steps}
 
 
+def instructor_view(problem: Problem, lang: str = "en") -> dict:
+    """What KEY.md adds for the instructor, never a student's solution: each part's points and
+    tolerance, the kind's named mistakes with their one-line explanations (the template's
+    ``mistakes``), and the text of the template's ``instructor()`` macro, whose arguments come
+    from the kind module's ``instructor_data(given)`` (none when it has no such function)."""
+    from hwcheck import kinds
+
+    module = kind_module(problem, lang)
+    kind = kinds.get(problem.kind)
+    text = ""
+    macro = getattr(module, "instructor", None)
+    if macro is not None:
+        hook = getattr(kind.module, "instructor_data", None)
+        text = str(macro(**(hook(problem.given) if hook else {}))).strip()
+    explained = dict(getattr(module, "mistakes", {}) or {})
+    mistakes = [{"name": name, "text": explained.get(name, "")} for name in kind.misconceptions]
+    mistakes += [{"name": name, "text": line} for name, line in explained.items() if name not in kind.misconceptions]
+    parts = [{"name": p.name, "points": p.points, "tolerance": dict(p.tolerance)} for p in problem.parts]
+    return {"text": text, "mistakes": mistakes, "parts": parts, "numeric": problem.kind != "concept"}
+
+
 def key_document(entries: list[dict], lang: str = "en") -> str:
     """KEY.md: the answers of a whole problem set on one page."""
     return github_math(environment(lang).get_template("key.md.j2").render(entries=entries))

@@ -611,3 +611,29 @@ def test_random_instances_read_well(kind, seed):
         assume(False)
         return
     assert text_problems(md, key) == []
+
+
+# -- two audiences ---------------------------------------------------------------------------
+
+GRADER_WORDS = re.compile(r"toleran|rubric|misconception|needs.review|grader|20[\s,]?000 characters", re.I)
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
+def test_student_solutions_carry_no_grading_details(path):
+    problem = api.load_problem(path)
+    md = render.document(problem, api.solve(problem), "md")
+    found = GRADER_WORDS.findall(md)
+    assert not found, found
+
+
+def test_key_md_has_what_the_instructor_needs(tmp_path):
+    specs = [PROBLEMS / "conv2d-backprop-4x4.yaml", PROBLEMS / "concept-zero-init.yaml"]
+    api.write_keys(specs, out=tmp_path, figures=False)
+    key = (tmp_path / "KEY.md").read_text(encoding="utf-8")
+    student = (tmp_path / "conv2d-backprop-4x4.md").read_text(encoding="utf-8")
+    module = render.kind_module(api.load_problem(specs[0]))
+    for name, line in module.mistakes.items():
+        assert f"`{name}`: {line}" in key and name not in student
+    assert "relative tolerance of $0.001$" in key and "absolute one of $1 \\times 10^{-6}$" in key
+    rubric = api.load_problem(specs[1]).given.rubric
+    assert all(f"`{item['id']}`" in key for item in rubric) and "always flagged for review" in key
