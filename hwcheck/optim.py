@@ -883,6 +883,24 @@ def shown_exact(values) -> bool:
     return all(is_short(v) for v in leaves(values))
 
 
+def decimal_is_exact(v) -> bool:
+    """Is the decimal that ``render.dec`` prints for ``v`` exactly ``v``? (Then ``=`` may precede
+    it; a rounded one is written after ``\\approx``.)
+
+    >>> decimal_is_exact(sp.Rational(1, 8)), decimal_is_exact(sp.Rational(1, 3))
+    (True, False)
+    """
+    from hwcheck.render import dec
+
+    text = dec(v)
+    if "times" in text:
+        mantissa, exponent = text.split(r" \times 10^")
+        shown = sp.Rational(mantissa) * sp.Integer(10) ** int(exponent.strip("{}"))
+    else:
+        shown = sp.Rational(text)
+    return sp.sympify(v) == shown
+
+
 # -- stationary points -----------------------------------------------------------------
 
 def _settled_number(v):
