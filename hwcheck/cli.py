@@ -110,6 +110,20 @@ def key(paths: tuple[str, ...], out: str, lang: str, no_figures: bool) -> None:
 
 
 @main.command()
+@click.argument("specs", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
+@click.option("--format", "fmt", type=click.Choice(["md", "tex"]), default="md", show_default=True,
+              help="md: Markdown; tex: a standalone LaTeX document.")
+@click.option("--lang", default="en", show_default=True, help="Language of the sheet.")
+def sheet(specs: tuple[str, ...], output: str | None, fmt: str, lang: str) -> None:
+    """Write the problem sheet of SPECS (files or folders): title, statement, given data and
+    the asked parts with their points. No answers and no steps."""
+    from hwcheck import api
+
+    _run(lambda: _emit(api.sheet_file(specs, format=fmt, lang=lang), output))
+
+
+@main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 def validate(paths: tuple[str, ...]) -> None:
     """Check problem specs without solving them."""
