@@ -19,9 +19,10 @@ from hwcheck.errors import HwcheckError, Invalid, SpecError
 from hwcheck.model import Problem, Solution
 from hwcheck.spec import load_problem, problem_from_mapping, read_yaml, spec_files
 
-__all__ = ["load_problem", "load_problem_text", "solve", "render_solution", "solve_file",
+__all__ = ["load_problem", "load_problem_text", "solve", "render_solution", "solve_file", "render_sheet", "sheet_file",
            "write_keys", "validate", "list_kinds", "write_atomic", "write_solution", "plan_figures",
-           "grade_file", "grade_files", "load_assignment", "problems_for", "sheet", "build_autograder"]
+           "grade_file", "grade_files", "load_assignment", "problems_for", "sheet", "build_autograder",
+           "write_variants", "write_practice"]
 
 FIGURES_MISSING = "matplotlib is not installed, so no figures were drawn (pip install matplotlib)"
 
@@ -240,7 +241,8 @@ def write_keys(paths: Iterable[str | Path], *, out: str | Path = "solutions", la
                 pages[f"{problem.id}.html"] = solution_page(problem, solution, lang=lang, figures=figures,
                                                             drawn=svgs)[0]
             documents[f"{problem.id}.json"] = render_solution(problem, solution, format="json", lang=lang)
-            entries.append({"problem": problem, "answers": render.answer_views(problem, solution, lang)})
+            entries.append({"problem": problem, "answers": render.answer_views(problem, solution, lang),
+                            "instructor": render.instructor_view(problem, lang)})
     documents["KEY.md"] = render.key_document(entries, lang)
     if format == "html":
         from hwcheck import html
@@ -251,6 +253,29 @@ def write_keys(paths: Iterable[str | Path], *, out: str | Path = "solutions", la
     with writing(out):
         publish_folder(out, {**dict(pictures), **documents})
     return Written([out / name for name in documents] + [out / name for name, _ in pictures], notes)
+
+
+def render_sheet(problems: Iterable[Problem], *, format: str = "md", lang: str = "en") -> str:
+    """``hwcheck sheet``: the problem sheet of ``problems`` (SPEC section 8) as Markdown or LaTeX:
+    title, statement, given data and the asked parts with their points; no answers, no steps."""
+    if format not in SHEET_FORMATS:
+        raise HwcheckError(f"unknown sheet format {format!r}; expected one of {', '.join(SHEET_FORMATS)}")
+    if format == "html":
+        from hwcheck import html
+
+        return html.page(render.sheet_document(list(problems), "md", lang), lang)
+    return render.sheet_document(list(problems), format, lang)
+
+
+def sheet_file(paths: Iterable[str | Path], *, format: str = "md", lang: str = "en") -> str:
+    """The sheet of every spec under ``paths`` (files or folders); every spec is checked first."""
+    problems, errors = validate(paths)
+    if errors:
+        raise KeySetError(errors)
+    return render_sheet(problems, format=format, lang=lang)
+
+
+SHEET_FORMATS = ("md", "tex", "html")
 
 
 class KeySetError(HwcheckError):
@@ -541,9 +566,6 @@ def sheet(paths: Iterable[str | Path] = (), *, assignment: str | Path | None = N
           lang: str = "en") -> str:
     """``hwcheck sheet [SPECS...] [--assignment FILE]``: the hand-out of the chosen problems
     (``render_sheet`` does the rendering)."""
-    render_sheet = globals().get("render_sheet")
-    if render_sheet is None:
-        raise HwcheckError("problem sheets are not available in this version of hwcheck")
     return render_sheet(problems_for(paths, assignment=assignment), format=format, lang=lang)
 
 

@@ -51,6 +51,11 @@ def _seconds(timeout: float) -> float | None:
     return timeout or None
 
 
+def _assignment_option(help_text: str):
+    return click.option("--assignment", type=click.Path(dir_okay=False),
+                        help=help_text + " (SPEC 6: its problems, weights and grading defaults).")
+
+
 class Context:
     debug = False
 
@@ -170,6 +175,21 @@ def key(paths: tuple[str, ...], out: str, lang: str, no_figures: bool, assignmen
 
 
 @main.command()
+@click.argument("specs", nargs=-1, type=click.Path(exists=True))
+@_assignment_option("The sheet of this assignment's problems, in its order, instead of SPECS")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
+@click.option("--format", "fmt", type=click.Choice(["md", "tex", "html"]), default="md", show_default=True,
+              help="md: Markdown; tex: a standalone LaTeX document; html: one self-contained page.")
+@lang_option("the sheet")
+def sheet(specs: tuple[str, ...], assignment: str | None, output: str | None, fmt: str, lang: str) -> None:
+    """Write the problem sheet of SPECS (files or folders): title, statement, given data and
+    the asked parts with their points. No answers and no steps."""
+    from hwcheck import api
+
+    _run(lambda: _emit(api.sheet(specs, assignment=assignment, format=fmt, lang=lang), output))
+
+
+@main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @_timeout_option
 def validate(paths: tuple[str, ...], timeout: float) -> None:
@@ -218,11 +238,6 @@ Exit status:
   3  graded, with warnings: a file that could not be read (its row
      in grades.csv says why), answers to unknown problem ids or parts,
      or a student id used by several files"""
-
-
-def _assignment_option(help_text: str):
-    return click.option("--assignment", type=click.Path(dir_okay=False),
-                        help=help_text + " (SPEC 6: its problems, weights and grading defaults).")
 
 
 @main.command(epilog=EXIT_CODES)

@@ -492,6 +492,37 @@ _TEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "#": r"\#", "
                 "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "$": r"\$"}
 
 
+# GitHub applies Markdown's backslash escapes (a backslash before ASCII punctuation) inside
+# inline $...$ math before MathJax sees it: \{ becomes {, \, becomes a comma, \\ becomes \.
+# Markdown output rewrites these in inline math into the letter-named commands MathJax knows.
+_GITHUB_INLINE = {"\\\\": r"\cr", "\\{": r"\lbrace", "\\}": r"\rbrace", "\\,": r"\thinspace",
+                  "\\;": "\\ ", "\\:": "\\ ", "\\|": r"\Vert"}
+_INLINE_ESCAPE = re.compile(r"(\\\\|\\[{},;:|])([A-Za-z]?)")
+
+
+def github_math(text: str) -> str:
+    r"""Markdown whose inline math survives GitHub's renderer (display math is left as it is).
+
+    >>> print(github_math(r"$A = \{1,\; 2\}$, $\begin{bmatrix} 1 \\ 2 \end{bmatrix}$, $\sigma\,(1)$, $$a \\ b$$"))
+    $A = \lbrace1,\  2\rbrace$, $\begin{bmatrix} 1 \cr 2 \end{bmatrix}$, $\sigma\thinspace(1)$, $$a \\ b$$
+    """
+    def command(m: re.Match) -> str:
+        name, letter = _GITHUB_INLINE[m.group(1)], m.group(2)
+        return name + (" " + letter if letter and name[-1].isalpha() else letter)
+
+    def inline(m: re.Match) -> str:
+        span = m.group(0)
+        if span.startswith("$$"):
+            return span
+        return "$" + _INLINE_ESCAPE.sub(command, span[1:-1]) + "$"
+
+    parts = _VERBATIM.split(text)  # code and HTML comments (a TikZ/LaTeX twin of a figure) are not math
+    return "".join(p if i % 2 else _MATH.sub(inline, p) for i, p in enumerate(parts))
+
+
+_VERBATIM = re.compile(r"(```.*?```|<!--.*?-->|`[^`\n]*`)", re.S)
+
+
 def escape_tex(text: Any) -> str:
     """Escape plain text for LaTeX (no math inside)."""
     return "".join(_TEX_SPECIAL.get(c, c) for c in str(text))
@@ -722,7 +753,8 @@ def document(problem: Problem, solution: Solution, fmt: str = "md", lang: str = 
         "conventions": _conventions(problem, lang),
         "figures": figure_views(problem, figures or [], lang),
     }
-    return env.get_template(f"solution.{fmt}.j2").render(**context)
+    text = env.get_template(f"solution.{fmt}.j2").render(**context)
+    return github_math(text) if fmt == "md" else text
 
 
 def figure_views(problem: Problem, figures: list[dict], lang: str = "en") -> list[dict]:
@@ -758,6 +790,116 @@ def answer_key(problem: Problem, solution: Solution, lang: str = "en") -> dict:
     return {"id": problem.id, "kind": problem.kind, "title": problem.title, "answers": answers, "steps": steps}
 
 
+# -- the problem sheet (SPEC section 8) --------------------------------------------------
+
+def sheet_document(problems: list[Problem], fmt: str = "md", lang: str = "en") -> str:
+    """The hand-out for ``problems``: title, statement, given data and the asked parts with their
+    points, for every problem; no answers and no steps (nothing is solved)."""
+    views = [sheet_view(p, lang) for p in problems]
+    text = environment(lang).get_template(f"sheet.{fmt}.j2").render(problems=views)
+    return github_math(text) if fmt == "md" else text
+
+
+def sheet_view(problem: Problem, lang: str = "en") -> dict:
+    from hwcheck import kinds
+
+    module = kind_module(problem, lang)
+    labels = getattr(module, "labels", {})
+    sheet_labels = getattr(module, "sheet_labels", {})
+    hidden = set(getattr(kinds.get(problem.kind).module, "SHEET_HIDDEN", ()))
+    parts = [{"name": p.name, "points": p.points, "text": sheet_labels.get(p.name),
+              "label": labels.get(p.name)} for p in problem.parts]
+    given = [item for key, value in _given_as_written(problem).items() if key not in hidden
+             for item in [_given_item(key, value)] if item is not None]
+    total = sum(p.points for p in problem.parts)
+    return {"problem": problem, "given": given, "parts": parts, "total": total}
+
+
+def _given_as_written(problem: Problem) -> Mapping:
+    """The spec's ``given`` as its author wrote it (``0.10`` stays 0.10), else the checked values."""
+    from hwcheck.spec import read_yaml
+
+    try:
+        raw = read_yaml(Path(problem.path).read_text(encoding="utf-8-sig"), problem.path)
+        given = raw.get("given") if isinstance(raw, Mapping) else None
+        if isinstance(given, Mapping):
+            return given
+    except (OSError, ValueError, Exception):  # noqa: BLE001 - a spec from memory, or one changed since
+        pass
+    return {k: v for k, v in problem.given.items() if v is not None}
+
+
+def _given_item(key: str, value) -> dict | None:
+    """One line of the Given list: ``{name, math, text, block}`` (``block``: display math)."""
+    if value is None:
+        return None
+    if isinstance(value, str) and _keyword(value) is not None:
+        word = _keyword(value)
+        return {"name": key, "math": None, "text": word, "block": False, "code": word.isidentifier()}
+    if isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
+        rows = [_written_tex(v) for v in value]
+        return {"name": key, "math": rows, "text": None, "block": True, "code": False}
+    math = _written_tex(value)
+    block = isinstance(value, (list, Mapping)) and r"egin" in math
+    return {"name": key, "math": [math] if block else math, "text": None, "block": block, "code": False}
+
+
+def _keyword(value: str):
+    """A string shown as words: prose, or one name such as ``sigmoid`` or ``xavier_uniform``."""
+    expr = _string_math(value)
+    if expr is None:
+        return " ".join(value.split())
+    if isinstance(expr, sp.Symbol) and len(value.strip()) > 1 and value.strip().isidentifier() \
+            and not re.fullmatch(r"[A-Za-z]_?\d+", value.strip()):
+        return value.strip()
+    return None
+
+
+def _written_tex(value) -> str:
+    """LaTeX of a given value as written: decimals keep their digits, expressions are typeset."""
+    if isinstance(value, Mapping):
+        return r",\ ".join(f"{key_tex(k)} = {_written_tex(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        if value and all(isinstance(v, list) and not any(isinstance(e, (list, Mapping)) for e in v) for v in value):
+            rows = [" & ".join(_written_tex(e) for e in row) for row in value]
+            return r"\begin{bmatrix} " + r" \\ ".join(rows) + r" \end{bmatrix}"
+        if any(isinstance(v, (list, Mapping)) for v in value):
+            return r",\ ".join(_written_tex(v) for v in value)
+        return r"\begin{bmatrix} " + r" \\ ".join(_written_tex(v) for v in value) + r" \end{bmatrix}"
+    if isinstance(value, bool):
+        return r"\text{" + str(value).lower() + "}"
+    if isinstance(value, (int, Decimal)):
+        return str(value)
+    if isinstance(value, str):
+        keyword = _keyword(value)
+        if keyword is not None:
+            return text_tex(keyword)
+        expr = _string_math(value)
+        return num(expr) if expr.is_number else sp.latex(expr)
+    return tex(value)
+
+
+def instructor_view(problem: Problem, lang: str = "en") -> dict:
+    """What KEY.md adds for the instructor, never a student's solution: each part's points and
+    tolerance, the kind's named mistakes with their one-line explanations (the template's
+    ``mistakes``), and the text of the template's ``instructor()`` macro, whose arguments come
+    from the kind module's ``instructor_data(given)`` (none when it has no such function)."""
+    from hwcheck import kinds
+
+    module = kind_module(problem, lang)
+    kind = kinds.get(problem.kind)
+    text = ""
+    macro = getattr(module, "instructor", None)
+    if macro is not None:
+        hook = getattr(kind.module, "instructor_data", None)
+        text = str(macro(**(hook(problem.given) if hook else {}))).strip()
+    explained = dict(getattr(module, "mistakes", {}) or {})
+    mistakes = [{"name": name, "text": explained.get(name, "")} for name in kind.misconceptions]
+    mistakes += [{"name": name, "text": line} for name, line in explained.items() if name not in kind.misconceptions]
+    parts = [{"name": p.name, "points": p.points, "tolerance": dict(p.tolerance)} for p in problem.parts]
+    return {"text": text, "mistakes": mistakes, "parts": parts, "numeric": problem.kind != "concept"}
+
+
 def key_document(entries: list[dict], lang: str = "en") -> str:
     """KEY.md: the answers of a whole problem set on one page."""
-    return environment(lang).get_template("key.md.j2").render(entries=entries)
+    return github_math(environment(lang).get_template("key.md.j2").render(entries=entries))

@@ -80,3 +80,9 @@ def test_persian_lines_compile_with_and_without_arabtex(tmp_path):
 def test_documents_without_persian_do_not_load_arabtex():
     source = api.solve_file(PROBLEMS / "sgd-stochastic-1d.yaml", format="tex")
     assert "arabtex" not in source
+
+
+def test_problem_sheet_compiles(tmp_path):
+    problems = [api.load_problem(p) for p in spec_files([PROBLEMS])]
+    result = compile_tex(api.render_sheet(problems, format="tex"), tmp_path)
+    assert result.returncode == 0, first_error(result.stdout)

@@ -81,21 +81,7 @@ def _run(given, learning_rate, sign=1):
     return objective, trace
 
 
-def shown_exact(values) -> bool:
-    """Does the number policy show this whole answer exactly (every entry short)? Then each of its
-    values is shown exactly in the steps too; otherwise every value as a decimal, as in the Answers."""
-    from hwcheck.render import is_short
-
-    def leaves(v):
-        if isinstance(v, (list, tuple)):
-            for e in v:
-                yield from leaves(e)
-        elif isinstance(v, dict):
-            for e in v.values():
-                yield from leaves(e)
-        else:
-            yield v
-    return all(is_short(v) for v in leaves(values))
+shown_exact = optim.shown_exact
 
 
 def solve(given) -> Solution:
