@@ -156,6 +156,8 @@ def decide(key: ProblemKey, part: PartKey, raw: Any, *, cache: dict | None = Non
     ctx = cmp.Context.for_part(part.spec.tolerance, key.variables, budget=budget, pool=pool, cache=cache,
                                sigfigs=part.spec.sigfigs)
     comparison = cmp.compare(given, part.value, ctx)
+    if comparison.all_right:
+        return Outcome("correct", 1.0, comparison, counted=comparison.total, right=comparison.total)
     prefixes = key.given_entries.get(part.name, ())
     counted = [(p, o) for p, o in comparison.outcomes if not is_given_entry(p, prefixes)] \
         if prefixes else list(comparison.outcomes)
