@@ -94,7 +94,7 @@ def test_gradescope_format(problems, class_files):
 
 def test_markdown_report(problems, class_files):
     md = api.grade_file(class_files[2], problems=problems)
-    assert md.startswith("# Grade report: s\\-2")
+    assert md.startswith("# Grade report: `s-2`")
     assert "**Recognised mistake** (`transposed`)" in md
     assert "How to get it" in md and "rot" not in md.split("`dL_dW`")[0]
     md = api.grade_file(class_files[0], problems=problems, format="md")

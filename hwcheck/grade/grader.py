@@ -183,6 +183,8 @@ def decide(key: ProblemKey, part: PartKey, raw: Any, *, cache: dict | None = Non
     fraction = right / len(counted) if counted else 0.0
     if comparison.undecided:
         verdict = "needs_review"
+    elif counted and right == len(counted):
+        verdict = "correct"  # every entry right, or right from the student's own earlier values
     else:
         verdict = "partial" if right else "incorrect"
     return Outcome(verdict, fraction, comparison, carried=carried, first_wrong=first_wrong, counted=len(counted),
@@ -253,7 +255,9 @@ def feedback(key: ProblemKey, part: PartKey, raw: Any, outcome: Outcome, *, lang
         "carried": outcome.carried, "first_wrong": outcome.first_wrong, "counted": outcome.counted,
         "right": outcome.right, "reveal": level, "sigfigs": part.spec.sigfigs or DEFAULT_SIGFIGS,
     }
-    details = [d for d in (outcome.comparison.details if outcome.comparison else ()) if d[0] not in outcome.carried]
+    prefixes = key.given_entries.get(part.name, ())
+    details = [d for d in (outcome.comparison.details if outcome.comparison else ())
+               if d[0] not in outcome.carried and not is_given_entry(d[0], prefixes)]
     view["details"] = details
     view["n_listed"] = len(details)
     view["n_wrong"] = max(len(details), (outcome.comparison.n_wrong if outcome.comparison else 0)
