@@ -95,11 +95,11 @@ def test_gradescope_format(problems, class_files):
 
 def test_markdown_report(problems, class_files):
     md = api.grade_file(class_files[2], problems=problems)
-    assert md.startswith("# Grade report: s\\-2")
+    assert md.startswith("# Grade report: `s-2`")
     assert "**Recognised mistake** (`transposed`)" in md
     assert "How to get it" in md and "rot" not in md.split("`dL_dW`")[0]
     md = api.grade_file(class_files[0], problems=problems, format="md")
-    assert "s\\_1" in md  # student text escaped
+    assert "`s_1`" in md  # student text in a code span, not escaped
 
 
 def test_batch_writes_everything_and_skips_the_bad_file(problems, class_files, tmp_path, monkeypatch):

@@ -166,6 +166,8 @@ def _decide(key, part, raw, cache, budget, pool, stage, answers) -> Outcome:
     ctx = cmp.Context.for_part(part.spec.tolerance, key.variables, budget=budget, pool=pool, cache=cache,
                                sigfigs=part.spec.sigfigs)
     comparison = cmp.compare(given, part.value, ctx)
+    if comparison.all_right:
+        return Outcome("correct", 1.0, comparison, counted=comparison.total, right=comparison.total)
     prefixes = key.given_entries.get(part.name, ())
     counted = [(p, o) for p, o in comparison.outcomes if not is_given_entry(p, prefixes)] \
         if prefixes else list(comparison.outcomes)
@@ -191,6 +193,8 @@ def _decide(key, part, raw, cache, budget, pool, stage, answers) -> Outcome:
     fraction = right / len(counted) if counted else 0.0
     if comparison.undecided:
         verdict = "needs_review"
+    elif counted and right == len(counted):
+        verdict = "correct"  # every entry right, or right from the student's own earlier values
     else:
         verdict = "partial" if right else "incorrect"
     return Outcome(verdict, fraction, comparison, carried=carried, first_wrong=first_wrong, counted=len(counted),
@@ -261,7 +265,9 @@ def feedback(key: ProblemKey, part: PartKey, raw: Any, outcome: Outcome, *, lang
         "carried": outcome.carried, "first_wrong": outcome.first_wrong, "counted": outcome.counted,
         "right": outcome.right, "reveal": level, "sigfigs": part.spec.sigfigs or DEFAULT_SIGFIGS,
     }
-    details = [d for d in (outcome.comparison.details if outcome.comparison else ()) if d[0] not in outcome.carried]
+    prefixes = key.given_entries.get(part.name, ())
+    details = [d for d in (outcome.comparison.details if outcome.comparison else ())
+               if d[0] not in outcome.carried and not is_given_entry(d[0], prefixes)]
     view["details"] = details
     view["n_listed"] = len(details)
     view["n_wrong"] = max(len(details), (outcome.comparison.n_wrong if outcome.comparison else 0)

@@ -284,10 +284,10 @@ def _link_dropped(given) -> dict:
     from hwcheck.model import Candidates
 
     chain = links(given)
-    if len(chain) < 3:  # with two links, dropping the inner one is missing_inner_derivative
+    if len(chain) < 2:
         return {}
     factors = [f[3] for f in _locals(chain, symbol(given.wrt))]
-    products = [sp.Mul(*(f for k, f in enumerate(factors) if k != i)) for i in range(len(factors) - 1)]
+    products = [sp.Mul(*(f for k, f in enumerate(factors) if k != i)) for i in range(len(factors))]
     wrong = {"derivative": Candidates(products)}
     if given.at is not None:
         wrong["value"] = Candidates(_at(p, given.at) for p in products)

@@ -205,6 +205,10 @@ def _ascent(given):
     return {"iterates": trace.iterates, "final": trace.iterates[-1], "f_values": objective.values(trace.iterates)}
 
 
+# The worked steps shown (once) when a part is wrong.
+PART_STEPS = {"iterates": ("iterations",), "final": ("iterations",), "gradients": ("gradient", "iterations"),
+              "f_values": ("iterations",)}
+
 # Entries the statement gives (the start point): they earn no credit when graded.
 GIVEN_ENTRIES = {"iterates": ("[0]",)}
 

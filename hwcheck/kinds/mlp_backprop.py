@@ -196,6 +196,10 @@ def _missing_half(given) -> dict:
     return wrong
 
 
+# The worked steps shown (once) when a part is wrong.
+PART_STEPS = {"activations": ("forward",), "loss": ("forward", "loss"), "deltas": ("output_delta", "hidden_deltas"),
+              "grad_W": ("gradients",), "grad_b": ("gradients",), "W_new": ("update",), "b_new": ("update",)}
+
 MISCONCEPTIONS = {
     # δ = ∂L/∂a without the f′(z) factor, at the output and in every hidden layer
     "missing_activation_derivative": _without_derivative,

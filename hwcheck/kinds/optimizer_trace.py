@@ -333,6 +333,10 @@ def _rmsprop_no_decay(given) -> dict:
     return {"iterates": Candidates(r.iterates for r in runs), "final": Candidates(r.iterates[-1] for r in runs)}
 
 
+# The worked steps shown (once) when a part is wrong.
+PART_STEPS = {"iterates": ("rule", "iterations"), "final": ("rule", "iterations"), "state": ("rule", "iterations"),
+              "gradients": ("gradient", "drill", "iterations")}
+
 # Entries the statement gives (the start point): they earn no credit when graded.
 GIVEN_ENTRIES = {"iterates": ("[0]",)}
 

@@ -396,6 +396,10 @@ def _broken(given, **rule) -> dict[str, Any]:
     return _answers(trace(given, **rule), given.data.x[1] is None)
 
 
+# The worked steps shown (once) when a part is wrong.
+PART_STEPS = {"params": ("update", "middle"), "final_w": ("update", "middle"), "final_b": ("update", "middle"),
+              "losses": ("update", "middle", "summary")}
+
 MISCONCEPTIONS = {
     # the batch gradient summed over the examples instead of averaged (differs only when B > 1)
     "summed_not_averaged": lambda g: _broken(g, mean=False)
