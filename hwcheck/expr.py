@@ -25,6 +25,7 @@ from __future__ import annotations
 import ast
 import io
 import math
+import re
 import tokenize
 from dataclasses import dataclass
 from functools import lru_cache
@@ -65,7 +66,15 @@ FUNCTIONS: dict[str, tuple[Callable, tuple[int, ...]]] = {
     "sigmoid": (_sigmoid, (1,)), "relu": (_relu, (1,)),
     "max": (_max, (2, 3, 4, 5, 6, 7, 8)), "Max": (_max, (2, 3, 4, 5, 6, 7, 8)),
     "min": (_min, (2, 3, 4, 5, 6, 7, 8)), "Min": (_min, (2, 3, 4, 5, 6, 7, 8)),
+    "sec": (sp.sec, (1,)), "csc": (sp.csc, (1,)), "cot": (sp.cot, (1,)),
+    "sech": (sp.sech, (1,)), "csch": (sp.csch, (1,)), "coth": (sp.coth, (1,)),
+    "asinh": (sp.asinh, (1,)), "acosh": (sp.acosh, (1,)), "atanh": (sp.atanh, (1,)),
+    "arcsin": (sp.asin, (1,)), "arccos": (sp.acos, (1,)), "arctan": (sp.atan, (1,)),
+    "arsinh": (sp.asinh, (1,)), "arcosh": (sp.acosh, (1,)), "artanh": (sp.atanh, (1,)),
 }
+_FUNCTION_POWER = re.compile(r"(?<![A-Za-z0-9_.])(" + "|".join(sorted(
+    (n for n in FUNCTIONS if n not in ("max", "Max", "min", "Min", "log")), key=len, reverse=True))
+    + r")\s*(?:\^|\*\*)\s*(?:([0-9])|\{([0-9])\}|\(([0-9])\))\s*\(")
 CONSTANTS = {"pi": sp.pi, "e": sp.E, "E": sp.E, "oo": None}
 # Spelled-out names that are Python keywords or builtins a student may type.
 _FORBIDDEN_HINTS = {"lambda": "lambda expressions", "import": "imports"}
@@ -131,6 +140,7 @@ def parse_tree(text: str, *, implicit: bool = False, limits: Limits = DEFAULT_LI
             raise ParseError(
                 f"unexpected character {ch!r} (U+{ord(ch):04X}); write expressions in ASCII", source, i
             )
+    source = function_powers(source)
     # '^' is power in math syntax; Python's XOR is never meant here.
     source = source.replace("^", "**")
     if implicit:
@@ -145,6 +155,35 @@ def parse_tree(text: str, *, implicit: bool = False, limits: Limits = DEFAULT_LI
     if _depth(tree.body, limits.max_depth + 1) > limits.max_depth:
         raise ParseError(f"the expression is nested too deeply (more than {limits.max_depth} levels)")
     return tree.body, source
+
+
+def function_powers(source: str) -> str:
+    """``f^2(x)`` (a course's notation for (f(x))²) as ``(f(x))^2``, for the known functions
+    (not ``f^-1``, which is an inverse).
+
+    >>> function_powers("tanh^2(1) + sin^{2}(x y)"), function_powers("1 - sech^2(x)")
+    ('(tanh(1))^2 + (sin(x y))^2', '1 - (sech(x))^2')
+    """
+    for _ in range(50):  # bounded: each pass rewrites one occurrence
+        match = _FUNCTION_POWER.search(source)
+        if match is None:
+            return source
+        open_at = match.end() - 1
+        depth, close_at = 0, None
+        for i in range(open_at, len(source)):
+            if source[i] == "(":
+                depth += 1
+            elif source[i] == ")":
+                depth -= 1
+                if depth == 0:
+                    close_at = i
+                    break
+        if close_at is None:
+            return source  # unbalanced: the parser reports it
+        power = match.group(2) or match.group(3) or match.group(4)
+        call = f"{match.group(1)}{source[open_at:close_at + 1]}"
+        source = f"{source[:match.start()]}({call})^{power}{source[close_at + 1:]}"
+    return source
 
 
 def _depth(node: ast.AST, cap: int) -> int:

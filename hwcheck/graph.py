@@ -237,6 +237,9 @@ class _Builder:
         winners = [compare(x, best) == 0 for x in v]
         if self.max_rule == "split":  # the misconception: every input gets an equal share
             local = [sp.Rational(1, len(v))] * len(v)
+        elif self.max_rule == "first":  # tie: all of it to the first input that ties (some course notes)
+            first = winners.index(True)
+            local = [sp.Integer(1) if k == first else sp.Integer(0) for k in range(len(v))]
         else:  # route to the winner; a tie splits equally, as torch.maximum / torch.minimum
             local = [sp.Rational(1, sum(winners)) if w else sp.Integer(0) for w in winners]
         return best, tuple(local), (None,) * len(v)

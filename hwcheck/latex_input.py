@@ -71,7 +71,7 @@ GREEK = {name: name for name in (
 FUNCTIONS = {
     "sin": "sin", "cos": "cos", "tan": "tan", "arcsin": "asin", "arccos": "acos", "arctan": "atan",
     "sinh": "sinh", "cosh": "cosh", "tanh": "tanh", "exp": "exp", "ln": "ln", "log": "log",
-    "max": "max", "min": "min",
+    "max": "max", "min": "min", "sec": "sec", "csc": "csc", "cot": "cot", "coth": "coth",
 }
 # names inside \operatorname{...}, \mathrm{...} or written as plain letters before "("
 NAMED_FUNCTIONS = {
@@ -79,6 +79,9 @@ NAMED_FUNCTIONS = {
     "arcsin": "asin", "arccos": "acos", "arctan": "atan", "sinh": "sinh", "cosh": "cosh",
     "tanh": "tanh", "exp": "exp", "ln": "ln", "log": "log", "max": "max", "min": "min",
     "relu": "relu", "sigmoid": "sigmoid", "sigm": "sigmoid", "abs": "abs", "sqrt": "sqrt",
+    "sec": "sec", "csc": "csc", "cot": "cot", "sech": "sech", "csch": "csch", "coth": "coth",
+    "asinh": "asinh", "acosh": "acosh", "atanh": "atanh", "arsinh": "asinh", "arcosh": "acosh",
+    "artanh": "atanh", "arcsinh": "asinh", "arccosh": "acosh", "arctanh": "atanh",
 }
 INVERSE = {"sin": "asin", "cos": "acos", "tan": "atan"}
 FRACTIONS = {"frac", "dfrac", "tfrac", "cfrac"}

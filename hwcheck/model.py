@@ -28,6 +28,22 @@ class PartSpec:
     name: str
     points: float = 1
     tolerance: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_TOLERANCE))
+    # Optional grading settings (SPEC §6, §9). None means "not set": an assignment's
+    # ``grading`` defaults fill these with ``dataclasses.replace``; unset at grading time means
+    # the default in brackets.
+    sigfigs: int | None = None  # [3] a value correctly rounded to this many significant digits is right
+    carry_forward: bool | None = None  # [True] error carried forward where the kind supports it
+    reveal: str | None = None  # [steps] what feedback shows: verdicts | values | steps
+    mistake_credit: Mapping[str, float] | None = None  # named mistake -> fraction of the points [0]
+
+
+DEFAULT_SIGFIGS = 3
+REVEAL_LEVELS = ("verdicts", "values", "steps")
+
+
+class Candidates(tuple):
+    """Several wrong answers one misconception can produce (each path of a fan-out,
+    each dropped link of a chain): a misconception returns ``{part: Candidates([...])}``."""
 
 
 @dataclass(frozen=True)

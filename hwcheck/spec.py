@@ -15,10 +15,12 @@ import yaml
 
 from hwcheck import kinds
 from hwcheck.errors import Invalid, SpecError, did_you_mean
-from hwcheck.model import DEFAULT_TOLERANCE, PartSpec, Problem
+from hwcheck.model import DEFAULT_TOLERANCE, REVEAL_LEVELS, PartSpec, Problem
 from hwcheck.schema import convert_fields, found
 
-SPEC_KEYS = ("id", "title", "kind", "statement", "given", "parts")
+SPEC_KEYS = ("id", "title", "kind", "statement", "given", "parts", "grading")
+PART_KEYS = ("points", "tolerance", "sigfigs", "carry_forward", "reveal", "mistake_credit")
+GRADING_KEYS = ("tolerance", "sigfigs", "carry_forward", "reveal", "mistake_credit")
 SPEC_SUFFIXES = (".yaml", ".yml")
 
 _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -117,7 +119,8 @@ def problem_from_mapping(raw: Any, *, file: str = "<memory>", default_id: str = 
         given = convert_fields(kind.given, given_raw)
     except Invalid as exc:
         raise SpecError(file, "given" + exc.key, exc.expected, exc.found, exc.hint) from None
-    parts = _parts(raw.get("parts"), kind, given, file)
+    grading = _grading(raw.get("grading"), file)
+    parts = _parts(raw.get("parts"), kind, given, file, grading)
     try:
         kind.check(given, tuple(p.name for p in parts))
     except Invalid as exc:
@@ -137,9 +140,11 @@ def _text(raw, key, file, default):
     return value.strip() if key != "statement" else value
 
 
-def _parts(raw, kind, given, file) -> tuple[PartSpec, ...]:
+def _parts(raw, kind, given, file, grading=None) -> tuple[PartSpec, ...]:
+    grading = grading or {}
     if raw is None:
-        return tuple(PartSpec(name) for name in kind.default_parts(given))
+        return tuple(PartSpec(name, **_part_settings({}, grading, file, f"parts.{name}"))
+                     for name in kind.default_parts(given))
     if isinstance(raw, str):
         raw = [raw]
     if isinstance(raw, list):
@@ -155,19 +160,76 @@ def _parts(raw, kind, given, file) -> tuple[PartSpec, ...]:
         options = {} if options is None else options
         if not isinstance(options, Mapping):
             raise SpecError(file, key, "a map with points and tolerance", found(options))
-        extra = set(options) - {"points", "tolerance"}
+        extra = set(options) - set(PART_KEYS)
         if extra:
-            raise SpecError(file, f"{key}.{sorted(extra)[0]}", "points or tolerance", "an unknown key")
+            raise SpecError(file, f"{key}.{sorted(extra)[0]}", "one of " + ", ".join(PART_KEYS), "an unknown key",
+                            did_you_mean(sorted(extra)[0], PART_KEYS))
         points = _nonnegative(options.get("points", 1), file, f"{key}.points")
-        tolerance = dict(DEFAULT_TOLERANCE)
-        tol = options.get("tolerance", {}) or {}
+        out.append(PartSpec(name=name, points=points, **_part_settings(options, grading, file, key)))
+    return tuple(out)
+
+
+def _grading(raw, file) -> dict:
+    """The optional top-level ``grading:`` map: defaults for every part (SPEC §6 keys)."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        raise SpecError(file, "grading", "a map with " + ", ".join(GRADING_KEYS), found(raw))
+    extra = set(raw) - set(GRADING_KEYS)
+    if extra:
+        bad = sorted(map(str, extra))[0]
+        raise SpecError(file, f"grading.{bad}", "one of " + ", ".join(GRADING_KEYS), "an unknown key",
+                        did_you_mean(bad, GRADING_KEYS))
+    return dict(raw)
+
+
+def _part_settings(options, grading, file, key) -> dict:
+    """tolerance, sigfigs, carry_forward, reveal, mistake_credit of one part; the part's own
+    setting wins over the spec's ``grading`` default; unset ones stay None (SPEC §6)."""
+    out = {}
+    tolerance = dict(DEFAULT_TOLERANCE)
+    for source, where in ((grading, "grading"), (options, key)):
+        tol = source.get("tolerance", {}) or {}
         if not isinstance(tol, Mapping) or set(tol) - {"rel", "abs"}:
-            raise SpecError(file, f"{key}.tolerance", "a map with rel and/or abs", found(tol))
+            raise SpecError(file, f"{where}.tolerance", "a map with rel and/or abs", found(tol))
         for t in ("rel", "abs"):
             if t in tol:
-                tolerance[t] = _nonnegative(tol[t], file, f"{key}.tolerance.{t}")
-        out.append(PartSpec(name=name, points=points, tolerance=tolerance))
-    return tuple(out)
+                tolerance[t] = _nonnegative(tol[t], file, f"{where}.tolerance.{t}")
+    out["tolerance"] = tolerance
+    for name in ("sigfigs", "carry_forward", "reveal", "mistake_credit"):
+        if options.get(name) is not None:
+            value, where = options[name], f"{key}.{name}"
+        elif grading.get(name) is not None:
+            value, where = grading[name], f"grading.{name}"
+        else:
+            continue
+        out[name] = _setting(name, value, file, where)
+    return out
+
+
+def _setting(name, value, file, where):
+    if name == "sigfigs":
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 15:
+            raise SpecError(file, where, "a whole number of significant digits from 1 to 15", found(value))
+        return value
+    if name == "carry_forward":
+        if not isinstance(value, bool):
+            raise SpecError(file, where, "true or false", found(value))
+        return value
+    if name == "reveal":
+        if value not in REVEAL_LEVELS:
+            raise SpecError(file, where, "one of " + ", ".join(REVEAL_LEVELS), found(value),
+                            did_you_mean(str(value), REVEAL_LEVELS))
+        return value
+    if not isinstance(value, Mapping):
+        raise SpecError(file, where, "a map mistake name: fraction of the points (0 to 1)", found(value))
+    credit = {}
+    for mistake, fraction in value.items():
+        number = _nonnegative(fraction, file, f"{where}.{mistake}")
+        if number > 1:
+            raise SpecError(file, f"{where}.{mistake}", "a fraction of the points from 0 to 1", found(fraction))
+        credit[str(mistake)] = number
+    return credit
 
 
 def _nonnegative(value, file, key) -> float:

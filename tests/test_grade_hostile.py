@@ -107,7 +107,7 @@ def test_caret_points_at_what_the_student_wrote():
 
 def test_student_text_is_escaped_in_markdown():
     grade = grade_part(KEYS["init-xavier-tanh-dense"], "bound", "1/9")
-    assert grade.verdict == "incorrect" and "You wrote: 1/9" in grade.feedback
+    assert grade.verdict == "incorrect" and "You wrote `1/9`" in grade.feedback
     grade = grade_part(KEYS["chain"], "derivative", "x*[evil](http://x.y)")
     assert "[evil](http" not in grade.feedback.replace("```", "").split("You wrote:")[-1] or "```" in grade.feedback
 

@@ -18,7 +18,7 @@ from hwcheck.grade import compare as cmp
 from hwcheck.grade.grader import grade_part
 from hwcheck.grade.keys import KeySet
 from hwcheck.grade.values import Arr, Label, Map, Seq, Sym, from_key
-from hwcheck.model import PartSpec
+from hwcheck.model import Candidates, PartSpec
 
 from conftest import PROBLEMS
 
@@ -139,25 +139,28 @@ def test_misconception_is_diagnosed(kind, name):
             wrong = fn(problem.given) or {}
         except Exception:  # the variant does not apply to this given
             continue
-        for part, answer in wrong.items():
+        for part, answers in wrong.items():
             if part not in key.parts:
                 continue
-            value = from_key(answer)
-            pkey = key.parts[part]
-            variants = dict(pkey.variants)
-            if name not in variants:
-                continue  # for this given the mistake gives the right answer
-            tried += 1
-            raw = write(value, lambda: "number", key.variables)
-            grade = grade_part(key, part, raw)
-            assert grade.verdict in ("incorrect", "partial"), grade.feedback
-            # several mistakes may give the same wrong answer; the grader names one of them
-            ctx = cmp.Context(variables=key.variables)
-            same = {n for n, v in pkey.variants if cmp.compare(value, v, ctx).all_right}
-            assert name in same and grade.diagnosis in same, (grade.diagnosis, same)
-            if grade.diagnosis in key.mistakes() or kind in ("conv2d_backprop", "init_bounds"):
-                assert grade.diagnosis_text == key.mistakes()[grade.diagnosis]
-            assert f"`{grade.diagnosis}`" in grade.feedback
+            for answer in (answers if isinstance(answers, Candidates) else (answers,)):
+                value = from_key(answer)
+                pkey = key.parts[part]
+                variants = dict(pkey.variants)
+                if name not in variants:
+                    continue  # for this given the mistake gives the right answer
+                ctx = cmp.Context(variables=key.variables)
+                if cmp.compare(value, pkey.value, ctx).all_right:
+                    continue  # this candidate is the right answer here
+                tried += 1
+                raw = write(value, lambda: "number", key.variables)
+                grade = grade_part(key, part, raw)
+                assert grade.verdict in ("incorrect", "partial"), grade.feedback
+                # several mistakes may give the same wrong answer; the grader names one of them
+                same = {n for n, v in pkey.variants if cmp.compare(value, v, ctx).all_right}
+                assert name in same and grade.diagnosis in same, (grade.diagnosis, same)
+                if grade.diagnosis in key.mistakes() or kind in ("conv2d_backprop", "init_bounds"):
+                    assert grade.diagnosis_text == key.mistakes()[grade.diagnosis]
+                assert f"`{grade.diagnosis}`" in grade.feedback
     if not tried:
         pytest.skip(f"no shipped {kind} problem where {name} changes an answer")
 

@@ -47,13 +47,18 @@ class Context:
     deadline: float = math.inf  # time.monotonic() by which symbolic work must end
     pool: object = None  # a symbolic.WorkerPool; None: no symbolic step (undecided instead)
     cache: dict = field(default_factory=dict)  # (given, expected) -> result, shared within a batch
+    sigfigs: int = 3  # a number correctly rounded to at least this many significant digits is right (SPEC §9)
 
     @classmethod
     def for_part(cls, tolerance: Mapping, variables, *, budget: float = options.PART_BUDGET, pool=None,
-                 cache=None) -> "Context":
+                 cache=None, sigfigs: int | None = None) -> "Context":
         return cls(rel=float(tolerance.get("rel", 1e-3)), abs=float(tolerance.get("abs", 1e-6)),
                    variables=tuple(variables), deadline=time.monotonic() + budget, pool=pool,
-                   cache={} if cache is None else cache)
+                   cache={} if cache is None else cache, sigfigs=sigfigs or 3)
+
+    def quick(self) -> "Context":
+        """The same settings with no symbolic step (for recognising mistakes)."""
+        return Context(self.rel, self.abs, self.variables, pool=None, cache=self.cache, sigfigs=self.sigfigs)
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,8 @@ class Comparison:
     wrong: tuple[str, ...] = ()  # paths of the first wrong entries
     n_wrong: int = 0
     notes: tuple = ()  # (code, data) pairs for the feedback template
+    outcomes: tuple = ()  # (path, outcome) of every leaf, in the key's order
+    details: tuple = ()  # (path, written, expected, outcome) of the first wrong entries (for the feedback)
 
     @property
     def fraction(self) -> float:
@@ -81,19 +88,28 @@ class _Tally:
         self.total = self.right = self.undecided = self.n_wrong = 0
         self.wrong: list[str] = []
         self.notes: list = []
+        self.outcomes: list = []
+        self.details: list = []
 
-    def leaf(self, outcome: str, path: str) -> None:
+    def leaf(self, outcome: str, path: str, given=None, expected=None) -> None:
         self.total += 1
+        self.outcomes.append((path, outcome))
         if outcome == "equal":
             self.right += 1
         elif outcome == "undecided":
             self.undecided += 1
         else:
-            self.wrong_leaves(1, path)
+            if len(self.details) < MAX_LISTED and given is not None and expected is not None:
+                self.details.append((path or "(the answer)", *shown_pair(given, expected), outcome))
+            self._wrong(1, path)
 
     def wrong_leaves(self, n: int, path: str) -> None:
         if n <= 0:
             return
+        self.outcomes.extend((path, "different") for _ in range(n))
+        self._wrong(n, path)
+
+    def _wrong(self, n: int, path: str) -> None:
         self.n_wrong += n
         if len(self.wrong) < MAX_LISTED:
             self.wrong.append(path or "(the answer)")
@@ -107,14 +123,12 @@ def compare(given: Value, expected: Value, ctx: Context) -> Comparison:
     tally = _Tally()
     _compare(given, expected, ctx, tally, "")
     return Comparison(tally.total, tally.right, tally.undecided, tuple(tally.wrong), tally.n_wrong,
-                      tuple(tally.notes))
+                      tuple(tally.notes), tuple(tally.outcomes), tuple(tally.details))
 
 
 def _compare(given, expected, ctx, tally: _Tally, path: str) -> None:
     if given is None:
-        n = leaves(expected)
-        tally.total += n
-        tally.wrong_leaves(n, path)
+        _absent(expected, tally, path)
         return
     if isinstance(expected, Arr):
         _arrays(given, expected, ctx, tally, path)
@@ -124,15 +138,31 @@ def _compare(given, expected, ctx, tally: _Tally, path: str) -> None:
         _seqs(given, expected, ctx, tally, path)
     else:
         outcome, note = scalar(given, expected, ctx)
-        tally.leaf(outcome, path)
+        tally.leaf(outcome, path, given, expected)
         if note:
             tally.note(note, path=path)
 
 
+def _absent(expected, tally: _Tally, path: str) -> None:
+    """Every leaf of ``expected`` wrong, each under its own path (so that entries stay aligned)."""
+    if isinstance(expected, Arr):
+        for n in range(expected.size):
+            tally.total += 1
+            tally.wrong_leaves(1, path + _index(n, expected.shape))
+    elif isinstance(expected, Map):
+        for name, sub in expected.items:
+            _absent(sub, tally, f"{path}.{name}")
+    elif isinstance(expected, Seq):
+        for i, sub in enumerate(expected.items):
+            _absent(sub, tally, f"{path}[{i}]")
+    else:
+        tally.total += 1
+        tally.wrong_leaves(1, path)
+
+
 def _arrays(given, expected: Arr, ctx, tally, path) -> None:
     if not isinstance(given, Arr):
-        tally.total += expected.size
-        tally.wrong_leaves(expected.size, path)
+        _absent(expected, tally, path)
         return
     relation = predicates.shape_relation(given.shape, expected.shape)
     if relation in ("same", "vector"):
@@ -140,15 +170,14 @@ def _arrays(given, expected: Arr, ctx, tally, path) -> None:
         right = tally.right
         for n, (g, e) in enumerate(zip(given.items, expected.items)):
             outcome, note = scalar(g, e, ctx)
-            tally.leaf(outcome, path + _index(n, shape))
+            tally.leaf(outcome, path + _index(n, shape), g, e)
             if note:
                 tally.note(note, path=path)
         square = len(shape) == 2 and shape[0] == shape[1] > 1
         if square and tally.right - right < expected.size and _all_equal(given.transposed(), expected, ctx):
             tally.note("transpose_of_key", path=path, given=given.shape, expected=shape)
         return
-    tally.total += expected.size
-    tally.wrong_leaves(expected.size, path)
+    _absent(expected, tally, path)
     if relation == "transposed" and _all_equal(given.transposed(), expected, ctx):
         tally.note("transpose_of_key", path=path, given=given.shape, expected=expected.shape)
     else:
@@ -161,9 +190,7 @@ def _all_equal(given: Arr, expected: Arr, ctx) -> bool:
 
 def _maps(given, expected: Map, ctx, tally, path) -> None:
     if not isinstance(given, Map):
-        n = leaves(expected)
-        tally.total += n
-        tally.wrong_leaves(n, path)
+        _absent(expected, tally, path)
         return
     for name, sub in expected.items:
         value = given.get(name)
@@ -177,9 +204,7 @@ def _maps(given, expected: Map, ctx, tally, path) -> None:
 
 def _seqs(given, expected: Seq, ctx, tally, path) -> None:
     if not isinstance(given, Seq):
-        n = leaves(expected)
-        tally.total += n
-        tally.wrong_leaves(n, path)
+        _absent(expected, tally, path)
         return
     if given.given not in (-1, len(expected.items)):
         tally.note("length", path=path, given=given.given, expected=len(expected.items))
@@ -216,7 +241,22 @@ def _numbers(given: Num, expected: Num, ctx: Context) -> str:
             return "equal"
         same = math.isfinite(expected.value) and given.value == expected.value
         return "equal" if same else "different"
-    return "equal" if predicates.close(given.value, expected.value, rel=ctx.rel, abs=ctx.abs) else "different"
+    if predicates.close(given.value, expected.value, rel=ctx.rel, abs=ctx.abs):
+        return "equal"
+    return predicates.rounded(given.text, expected.value, ctx.sigfigs)
+
+
+def shown_pair(given, expected) -> tuple[str, str]:
+    """What the student wrote and what was expected, the expected number to the same digits
+    (at least enough for 3 significant digits)."""
+    written = given.text if getattr(given, "text", "") else (
+        sp.sstr(given.exact) if isinstance(given, Num) else str(getattr(given, "expr", given)))
+    if isinstance(expected, Num):
+        return written, predicates.format_like(expected.value, given.text if isinstance(given, Num) else "",
+                                               expected.exact)
+    if isinstance(expected, Sym):
+        return written, sp.sstr(expected.expr).replace("**", "^")
+    return written, getattr(expected, "text", str(expected))
 
 
 def _expr(value):

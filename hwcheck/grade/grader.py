@@ -18,8 +18,8 @@ verdicts ``correct``, ``partial``, ``incorrect``, ``missing``, ``invalid``
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Mapping
 
 from hwcheck.errors import ParseError
 from hwcheck.grade import compare as cmp
@@ -27,9 +27,14 @@ from hwcheck.grade import options
 from hwcheck.grade.keys import KeySet, PartKey, ProblemKey
 from hwcheck.grade.parse import Unreadable, read
 from hwcheck.grade.submission import Submission
+from hwcheck.model import DEFAULT_SIGFIGS, REVEAL_LEVELS
 
 VERDICTS = ("correct", "partial", "incorrect", "missing", "invalid", "needs_review")
 SHOW_STEPS = ("partial", "incorrect")
+# Credit of a recognised mistake, as a fraction of the part's points, when neither the kind
+# (``MISTAKE_CREDIT``) nor the spec (``mistake_credit``) says otherwise: none, except leaving out
+# the start point, which the statement gives (it earns nothing anyway).
+DEFAULT_CREDIT = {"start_point_left_out": 1.0}
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,9 @@ class PartGrade:
     feedback: str
     diagnosis: str | None = None
     diagnosis_text: str | None = None
+    carried_forward: tuple = ()  # paths of the entries credited by error carried forward
+    steps: tuple = field(default=(), compare=False, repr=False)  # worked-step views that lead to this part
+    view: Mapping | None = field(default=None, compare=False, repr=False)  # to render again (report.reveal)
 
 
 @dataclass(frozen=True)
@@ -56,6 +64,17 @@ class ProblemGrade:
     @property
     def max_score(self) -> float:
         return tidy(sum(p.max_score for p in self.parts))
+
+    @property
+    def steps(self) -> list[dict]:
+        """The worked steps leading to the wrong parts, each once, in the solution's order."""
+        seen, out = set(), []
+        for part in self.parts:
+            for view in part.steps:
+                if view.get("index", id(view)) not in seen:
+                    seen.add(view.get("index", id(view)))
+                    out.append(view)
+        return sorted(out, key=lambda v: v.get("index", 0))
 
 
 @dataclass(frozen=True)
@@ -89,15 +108,39 @@ class Outcome:
     unreadable: Unreadable | None = None
     diagnosis: str | None = None
     text_report: dict | None = None
+    diagnosis_part: str | None = None  # for ``neighbouring_part``: which part's value was given
+    carried: tuple = ()  # paths credited by error carried forward
+    first_wrong: str | None = None  # the first wrong entry of a chain (when some were carried)
+    counted: int = 0  # entries that earn credit (the statement's own entries excluded)
+    right: int = 0  # of those, right (carried ones included)
 
 
 def is_missing(raw: Any) -> bool:
     return raw is None or (isinstance(raw, str) and not raw.strip()) or raw == {} or raw == []
 
 
+def is_given_entry(path: str, prefixes) -> bool:
+    """``path`` lies inside an entry that the statement gives (``[0]`` of an iterate list)."""
+    return any(path == p or path.startswith(p + "[") or path.startswith(p + ".") for p in prefixes)
+
+
+def mistake_credit(key: ProblemKey, part: PartKey, name: str) -> float:
+    own = part.spec.mistake_credit or {}
+    if name in own:
+        return float(own[name])
+    kind = getattr(key, "mistake_credit", {}) or {}
+    return float(kind.get(name, DEFAULT_CREDIT.get(name, 0.0)))
+
+
+def carry_enabled(part: PartKey) -> bool:
+    return part.spec.carry_forward is not False
+
+
 def decide(key: ProblemKey, part: PartKey, raw: Any, *, cache: dict | None = None,
-           budget: float = options.PART_BUDGET, pool=None) -> Outcome:
-    """parse -> compare -> diagnose for one part; pure except for the shared caches."""
+           budget: float = options.PART_BUDGET, pool=None, answers: Mapping | None = None) -> Outcome:
+    """parse -> compare -> diagnose -> carry forward for one part; pure except for the shared caches.
+
+    ``answers``: the problem's other raw answers (a later part may carry forward from them)."""
     if key.text_grader is not None:
         return _text_outcome(key, raw)
     if is_missing(raw):
@@ -110,26 +153,50 @@ def decide(key: ProblemKey, part: PartKey, raw: Any, *, cache: dict | None = Non
         from hwcheck.grade.symbolic import pool as default_pool
 
         pool = default_pool()
-    ctx = cmp.Context.for_part(part.spec.tolerance, key.variables, budget=budget, pool=pool, cache=cache)
+    ctx = cmp.Context.for_part(part.spec.tolerance, key.variables, budget=budget, pool=pool, cache=cache,
+                               sigfigs=part.spec.sigfigs)
     comparison = cmp.compare(given, part.value, ctx)
-    if comparison.all_right:
-        return Outcome("correct", 1.0, comparison)
-    diagnosis = _diagnose(given, part, ctx, comparison)
+    prefixes = key.given_entries.get(part.name, ())
+    counted = [(p, o) for p, o in comparison.outcomes if not is_given_entry(p, prefixes)] \
+        if prefixes else list(comparison.outcomes)
+    if not counted:
+        counted = list(comparison.outcomes)
+    n_right = sum(1 for _, o in counted if o == "equal")
+    if comparison.all_right or (counted and n_right == len(counted)):
+        return Outcome("correct", 1.0, comparison, counted=len(counted), right=n_right)
+    found = _diagnose(given, part, ctx, comparison)
+    if found is not None:
+        name, other = found
+        credit = max(0.0, min(1.0, mistake_credit(key, part, name)))
+        verdict = "correct" if credit >= 1 else ("partial" if credit > 0 else "incorrect")
+        return Outcome(verdict, credit, comparison, diagnosis=name, diagnosis_part=other, counted=len(counted),
+                       right=n_right)
+    carried: tuple = ()
+    first_wrong = None
+    if carry_enabled(part):
+        from hwcheck.grade import carry
+
+        carried, first_wrong = carry.carried(key, part, given, comparison, ctx, answers or {}, prefixes)
+    right = n_right + len(carried)
+    fraction = right / len(counted) if counted else 0.0
     if comparison.undecided:
         verdict = "needs_review"
     else:
-        verdict = "partial" if comparison.right else "incorrect"
-    return Outcome(verdict, comparison.fraction, comparison, diagnosis=diagnosis)
+        verdict = "partial" if right else "incorrect"
+    return Outcome(verdict, fraction, comparison, carried=carried, first_wrong=first_wrong, counted=len(counted),
+                   right=right)
 
 
-def _diagnose(given, part: PartKey, ctx: cmp.Context, comparison: cmp.Comparison) -> str | None:
-    """The first misconception whose wrong answer the student gave (numeric check only)."""
-    quick = cmp.Context(ctx.rel, ctx.abs, ctx.variables, pool=None, cache=ctx.cache)
+def _diagnose(given, part: PartKey, ctx: cmp.Context, comparison: cmp.Comparison):
+    """(name, other part or None) of the first misconception whose wrong answer the student gave."""
+    quick = ctx.quick()
     for name, wrong in part.variants:
         if cmp.compare(given, wrong, quick).all_right:
-            return name
+            if name.startswith("neighbouring_part:"):
+                return "neighbouring_part", name.split(":", 1)[1]
+            return name, None
     if any(code == "transpose_of_key" for code, _ in comparison.notes):
-        return "transposed"
+        return "transposed", None
     return None
 
 
@@ -145,15 +212,25 @@ def _text_outcome(key: ProblemKey, raw: Any) -> Outcome:
 
 
 def grade_part(key: ProblemKey, name: str, raw: Any, *, lang: str = "en", cache: dict | None = None,
-               budget: float = options.PART_BUDGET, pool=None) -> PartGrade:
+               budget: float = options.PART_BUDGET, pool=None, answers: Mapping | None = None,
+               reveal: str | None = None) -> PartGrade:
     """Grade one part's raw answer (the whole pipeline, with feedback)."""
     part = key.parts[name]
-    outcome = decide(key, part, raw, cache=cache, budget=budget, pool=pool)
-    return feedback(key, part, raw, outcome, lang=lang)
+    outcome = decide(key, part, raw, cache=cache, budget=budget, pool=pool, answers=answers)
+    return feedback(key, part, raw, outcome, lang=lang, reveal=reveal)
 
 
-def feedback(key: ProblemKey, part: PartKey, raw: Any, outcome: Outcome, *, lang: str = "en") -> PartGrade:
-    """Feedback phase: points and the wording of ``templates/<lang>/grade/part.md.j2``."""
+def reveal_of(part: PartKey, reveal: str | None) -> str:
+    level = reveal or part.spec.reveal or "steps"
+    return level if level in REVEAL_LEVELS else "steps"
+
+
+def feedback(key: ProblemKey, part: PartKey, raw: Any, outcome: Outcome, *, lang: str = "en",
+             reveal: str | None = None) -> PartGrade:
+    """Feedback phase: points and the wording of ``templates/<lang>/grade/part.md.j2``.
+
+    The worked steps are not in the part's text: the report shows them once per problem
+    (``ProblemGrade.steps``), and only with ``reveal: steps``."""
     from hwcheck.grade import report
 
     points = part.points
@@ -162,19 +239,38 @@ def feedback(key: ProblemKey, part: PartKey, raw: Any, outcome: Outcome, *, lang
     if outcome.diagnosis:
         diagnosis_text = key.mistakes(lang).get(outcome.diagnosis) or \
             report.generic_mistakes(lang).get(outcome.diagnosis)
-    steps = key.steps_for(part.name, lang) if outcome.verdict in SHOW_STEPS and key.text_grader is None else []
-    text = report.part_feedback({
+    level = reveal_of(part, reveal)
+    wrong = outcome.verdict in SHOW_STEPS or (outcome.verdict == "correct" and outcome.diagnosis)
+    steps = tuple(key.steps_for(part.name, lang)) if wrong and key.text_grader is None and level == "steps" else ()
+    view = {
         "name": part.name, "label": key.label(part.name, lang), "verdict": outcome.verdict,
         "score": score, "max_score": tidy(points),
         "comparison": outcome.comparison, "unreadable": outcome.unreadable,
-        "diagnosis": outcome.diagnosis, "diagnosis_text": diagnosis_text,
-        "text_report": outcome.text_report, "steps": steps, "answer": _shown(raw),
-    }, lang)
-    return PartGrade(part.name, outcome.verdict, score, tidy(points), text, outcome.diagnosis, diagnosis_text)
+        "diagnosis": outcome.diagnosis, "diagnosis_text": diagnosis_text, "diagnosis_part": outcome.diagnosis_part,
+        "text_report": outcome.text_report, "answer": _shown(raw),
+        "carried": outcome.carried, "first_wrong": outcome.first_wrong, "counted": outcome.counted,
+        "right": outcome.right, "reveal": level, "sigfigs": part.spec.sigfigs or DEFAULT_SIGFIGS,
+    }
+    details = [d for d in (outcome.comparison.details if outcome.comparison else ()) if d[0] not in outcome.carried]
+    view["details"] = details
+    view["n_listed"] = len(details)
+    view["n_wrong"] = max(len(details), (outcome.comparison.n_wrong if outcome.comparison else 0)
+                          - len(outcome.carried) - _given_wrong(key, part, outcome))
+    text = report.part_feedback(view, lang)
+    return PartGrade(part.name, outcome.verdict, score, tidy(points), text, outcome.diagnosis, diagnosis_text,
+                     tuple(outcome.carried), steps, view)
+
+
+def _given_wrong(key: ProblemKey, part: PartKey, outcome: Outcome) -> int:
+    """Wrong entries that the statement gives (not counted, not listed as missing)."""
+    prefixes = key.given_entries.get(part.name, ())
+    if not prefixes or outcome.comparison is None:
+        return 0
+    return sum(1 for p, o in outcome.comparison.outcomes if o != "equal" and is_given_entry(p, prefixes))
 
 
 def _shown(raw: Any) -> str | None:
-    """A short echo of a scalar answer (escaped by the template)."""
+    """A short echo of a scalar answer (shown in a code span by the template)."""
     if isinstance(raw, (str, int)) and not isinstance(raw, bool):
         text = str(raw)
         return text if len(text) <= 80 else text[:77] + "..."
@@ -184,13 +280,14 @@ def _shown(raw: Any) -> str | None:
 
 
 def grade_submission(keys: KeySet, submission: Submission, *, lang: str = "en",
-                     budget: float = options.PART_BUDGET, pool=None) -> GradeResult:
+                     budget: float = options.PART_BUDGET, pool=None, reveal: str | None = None) -> GradeResult:
     """Grade every part of every problem of ``keys`` (absent ones are ``missing``)."""
     problems = []
     for key in keys:
         answers = submission.answers.get(key.id, {})
         parts = tuple(
-            grade_part(key, name, answers.get(name), lang=lang, cache=keys.cache, budget=budget, pool=pool)
+            grade_part(key, name, answers.get(name), lang=lang, cache=keys.cache, budget=budget, pool=pool,
+                       answers=answers, reveal=reveal)
             for name in key.part_names
         )
         problems.append(ProblemGrade(key.id, key.problem.title, parts))

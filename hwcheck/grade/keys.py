@@ -14,8 +14,8 @@ Kind templates may set ``mistakes = {name: one-line explanation}``.
 >>> from hwcheck.api import load_problem_text
 >>> p = load_problem_text("{id: i, kind: init_bounds, given: {scheme: xavier_normal, n_in: 3, n_out: 1}}")
 >>> keys = KeySet([p])
->>> [name for name, _ in keys["i"].parts["std"].variants], keys.solve_calls
-(['variance_for_std', 'fan_in_only', 'sign_flipped'], 1)
+>>> [name for name, _ in keys["i"].parts["std"].variants][:5], keys.solve_calls
+(['variance_for_std', 'fan_in_only', 'sign_flipped', 'factor_two', 'factor_half'], 1)
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ import sympy as sp
 
 from hwcheck import kinds
 from hwcheck.grade import compare as cmp
-from hwcheck.grade.values import Arr, Num, Sym, Value, free_names, from_key, leaves
-from hwcheck.model import PartSpec, Problem, Solution
+from hwcheck.grade.values import Arr, Map, Num, Seq, Sym, Value, free_names, from_key, leaves
+from hwcheck.model import Candidates, PartSpec, Problem, Solution
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +60,8 @@ class ProblemKey:
     variables: tuple[str, ...]
     text_grader: Callable | None = None
     part_steps: Mapping[str, tuple] = field(default_factory=dict)
+    given_entries: Mapping[str, tuple] = field(default_factory=dict)  # part -> paths the statement gives
+    mistake_credit: Mapping[str, float] = field(default_factory=dict)  # the kind's own default credits
     _memo: dict = field(default_factory=dict, compare=False, repr=False)  # rendered steps/labels, per lang
 
     @property
@@ -96,7 +98,8 @@ class ProblemKey:
         if ("steps", lang) not in self._memo:
             from hwcheck import render
 
-            self._memo[("steps", lang)] = render.step_views(self.problem, self.solution, lang)
+            views = render.step_views(self.problem, self.solution, lang)
+            self._memo[("steps", lang)] = [{**v, "index": i} for i, v in enumerate(views)]
         return self._memo[("steps", lang)]
 
     def steps_for(self, part: str, lang: str = "en") -> list[dict]:
@@ -172,9 +175,10 @@ class KeySet:
                 continue
             parts[spec.name] = PartKey(spec, answer, values[spec.name])
         if text_grader is None:
-            parts = _with_variants(problem, kind, parts, variables)
+            parts = _with_variants(problem, kind, parts, variables, solution)
         return ProblemKey(problem, solution, parts, variables, text_grader,
-                          dict(getattr(kind.module, "PART_STEPS", {}) or {}))
+                          dict(getattr(kind.module, "PART_STEPS", {}) or {}),
+                          _given_entries(kind, problem), dict(getattr(kind.module, "MISTAKE_CREDIT", {}) or {}))
 
 
 def _given_names(given) -> set[str]:
@@ -198,8 +202,22 @@ def _given_names(given) -> set[str]:
     return names
 
 
-def _with_variants(problem, kind, parts: dict, variables) -> dict:
-    """Attach each misconception's wrong answer to the parts it changes."""
+def _given_entries(kind, problem) -> dict:
+    """part -> entry paths the statement gives (a kind's ``GIVEN_ENTRIES``: part -> paths, or a
+    function of the given returning them)."""
+    found = getattr(kind.module, "GIVEN_ENTRIES", {}) or {}
+    out = {}
+    for part, paths in found.items():
+        try:
+            out[part] = tuple(paths(problem.given) if callable(paths) else paths)
+        except Exception:  # noqa: BLE001 - a hook that does not apply to this given
+            continue
+    return out
+
+
+def _with_variants(problem, kind, parts: dict, variables, solution=None) -> dict:
+    """Attach each misconception's wrong answers to the parts it changes (a misconception may give
+    several candidates for a part: ``model.Candidates``)."""
     found: dict[str, list] = {name: [] for name in parts}
     for name, fn in kind.misconceptions.items():
         try:
@@ -210,47 +228,94 @@ def _with_variants(problem, kind, parts: dict, variables) -> dict:
         for part, answer in wrong.items():
             if part not in parts:
                 continue
+            for candidate in (answer if isinstance(answer, Candidates) else (answer,)):
+                try:
+                    value = from_key(candidate)
+                except Exception:  # noqa: BLE001
+                    continue
+                if _same(value, parts[part], variables):
+                    continue  # for this given the mistake changes nothing: it cannot be recognised
+                found[part].append((name, value))
+    others = {}
+    if solution is not None:
+        for other, answer in solution.answers.items():
             try:
-                value = from_key(answer)
+                others[other] = from_key(answer)
             except Exception:  # noqa: BLE001
                 continue
-            if _same(value, parts[part], variables):
-                continue  # for this given the mistake changes nothing: it cannot be recognised
-            found[part].append((name, value))
     for part, key in parts.items():
-        for name, value in _generic_variants(key.value):
-            if name not in {n for n, _ in found[part]} and not _same(value, key, variables):
+        names = {n for n, _ in found[part]}
+        for name, value in _generic_variants(key.value, kind, problem):
+            if name not in names and not _same(value, key, variables):
                 found[part].append((name, value))
+        for other, value in others.items():
+            if other != part and leaves(value) == leaves(key.value) and type(value) is type(key.value) \
+                    and not _same(value, key, variables):
+                found[part].append((f"neighbouring_part:{other}", value))
     return {part: PartKey(key.spec, key.answer, key.value, tuple(found[part])) for part, key in parts.items()}
 
 
 def _same(value: Value, key: PartKey, variables) -> bool:
-    ctx = cmp.Context.for_part(key.spec.tolerance, variables)
+    ctx = cmp.Context.for_part(key.spec.tolerance, variables, sigfigs=key.spec.sigfigs)
     try:
         return cmp.compare(value, key.value, ctx).all_right
     except Exception:  # noqa: BLE001
         return True
 
 
-def _generic_variants(value: Value):
-    """Mistakes any kind can show: a transposed matrix, a flipped sign."""
+def _generic_variants(value: Value, kind=None, problem=None):
+    """Mistakes any kind can show: a transposed matrix, a flipped sign, a factor 2 or ½ too many,
+    an iterate list without its start point."""
     if isinstance(value, Arr) and len(value.shape) == 2 and not value.is_vector:
         yield "transposed", value.transposed()
-    negated = _negate(value)
+    negated = _scaled(value, -1)
     if negated is not None and leaves(value) > 0:
         yield "sign_flipped", negated
+    for name, factor in (("factor_two", 2), ("factor_half", sp.Rational(1, 2))):
+        scaled = _scaled(value, factor)
+        if scaled is not None and leaves(value) > 0:
+            yield name, scaled
+    given = _given_entries(kind, problem) if kind is not None else {}
+    if any(p == "[0]" for paths in given.values() for p in paths):
+        shifted = _without_first(value)
+        if shifted is not None:
+            yield "start_point_left_out", shifted
 
 
-def _negate(value: Value):
+def _without_first(value: Value):
+    if isinstance(value, Arr) and len(value.shape) == 2 and value.shape[0] > 1:
+        h, w = value.shape
+        return Arr((h - 1, w), value.items[w:])
+    if isinstance(value, Seq) and len(value.items) > 1:
+        return Seq(value.items[1:])
+    return None
+
+
+def _scaled(value: Value, factor):
+    """``value`` times ``factor`` (None when that changes nothing: all zeros)."""
     if isinstance(value, Num):
-        return Num.of(-value.exact) if value.exact is not None and value.exact != 0 else None
+        return Num.of(factor * value.exact) if value.exact is not None and value.exact != 0 else None
     if isinstance(value, Sym):
-        return Sym(-value.expr)
+        return Sym(factor * value.expr)
     if isinstance(value, Arr):
-        items = [_negate(v) for v in value.items]
+        items = [_scaled(v, factor) for v in value.items]
         if any(v is None and not (isinstance(o, Num) and o.exact == 0) for v, o in zip(items, value.items)):
             return None
         if all(v is None for v in items):
             return None
         return Arr(value.shape, tuple(o if v is None else v for v, o in zip(items, value.items)))
+    if isinstance(value, Map):
+        items = [(k, _scaled(v, factor)) for k, v in value.items]
+        if all(v is None for _, v in items):
+            return None
+        return Map(tuple((k, v if v is not None else o) for (k, v), (_, o) in zip(items, value.items)))
+    if isinstance(value, Seq):
+        items = [_scaled(v, factor) for v in value.items]
+        if all(v is None for v in items):
+            return None
+        return Seq(tuple(v if v is not None else o for v, o in zip(items, value.items)))
     return None
+
+
+def _negate(value: Value):
+    return _scaled(value, -1)

@@ -147,10 +147,77 @@ def expected_of(key: Value) -> dict:
     return {"what": "number"}
 
 
+MAX_LIST_TEXT = 20_000  # characters of a list written as one string
+
+
+def bracketed(text: str):
+    """A list, tuple or matrix written as text (``"[[-1, 4], [6, 0]]"``, ``"(0.3692, 0.3692)"``) as nested
+    lists of entry strings; None when the text is not one. No evaluation: brackets and commas only
+    (an entry keeps its own parentheses: ``"[sqrt(2)/2, (1+x)]"`` has two entries).
+
+    >>> bracketed("[[-1, 4], [6, 0]]"), bracketed("(0.3692, 0.3692)"), bracketed("[sqrt(2)/2, (1+x)]")
+    ([['-1', '4'], ['6', '0']], ['0.3692', '0.3692'], ['sqrt(2)/2', '(1+x)'])
+    >>> bracketed("(1+x)") is None, bracketed("[1, [2]") is None
+    (True, True)
+    """
+    text = text.strip()
+    if not text or text[0] not in "[(" or len(text) > MAX_LIST_TEXT:
+        return None
+    pairs = {"[": "]", "(": ")"}
+    stack, close_of = [], {}
+    for i, ch in enumerate(text):
+        if ch in pairs:
+            stack.append(i)
+        elif ch in ")]":
+            if not stack or pairs[text[stack[-1]]] != ch:
+                return None
+            close_of[stack.pop()] = i
+        if len(stack) > 6:
+            return None
+    if stack or close_of.get(0) != len(text) - 1:
+        return None
+
+    def split(start: int, end: int) -> list[tuple[int, int]]:
+        """Top-level comma-separated spans of text[start:end]."""
+        spans, depth, begin = [], 0, start
+        for i in range(start, end):
+            ch = text[i]
+            if ch in "([":
+                depth += 1
+            elif ch in ")]":
+                depth -= 1
+            elif ch == "," and depth == 0:
+                spans.append((begin, i))
+                begin = i + 1
+        spans.append((begin, end))
+        return spans
+
+    def group(start: int, end: int):
+        """text[start:end] (stripped) as a list, or as an entry string."""
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if start < end and text[start] in pairs and close_of.get(start) == end - 1:
+            spans = split(start + 1, end - 1)
+            if text[start] == "[" or len(spans) > 1:
+                if len(spans) == 1 and not text[start + 1:end - 1].strip():
+                    return []
+                return [group(a, b) for a, b in spans]
+        return text[start:end]
+    out = group(0, len(text))
+    return out if isinstance(out, list) else None
+
+
 def read(raw: Any, key: Value, *, variables: tuple[str, ...] = (), depth: int = 0) -> Value:
     """Read ``raw`` as the kind of value ``key`` is; ``Unreadable`` if it cannot be."""
     if depth > options.MAX_DEPTH:
         raise Unreadable("too_deep", limit=options.MAX_DEPTH)
+    if isinstance(raw, str) and isinstance(key, (Arr, Seq)) and not is_latex(raw) \
+            and (not isinstance(key, Arr) or key.size > 1 or raw.lstrip()[:1] == "["):
+        rows = bracketed(raw)
+        if rows is not None:
+            raw = rows
     if isinstance(key, Arr):
         return _read_array(raw, key, variables)
     if isinstance(key, Map):

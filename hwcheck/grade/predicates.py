@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import math
 import random
+import re
+from decimal import Decimal
 from functools import lru_cache
 
 import sympy as sp
@@ -36,6 +38,72 @@ def close(given: float, expected: float, *, rel: float, abs: float) -> bool:  # 
     if not (math.isfinite(given) and math.isfinite(expected)):
         return False
     return math.fabs(given - expected) <= abs + rel * math.fabs(expected)
+
+
+_DECIMAL = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]{1,3})?")
+
+
+def written_digits(text: str) -> tuple[int, int] | None:
+    """(significant digits, exponent of the last digit) of a number written as a plain decimal.
+
+    >>> written_digits("0.0297"), written_digits("-0.197"), written_digits("1.50"), written_digits("1/3")
+    ((3, -4), (3, -3), (3, -2), None)
+    """
+    if not text or not _DECIMAL.fullmatch(text.strip()):
+        return None
+    d = Decimal(text.strip())
+    digits = d.as_tuple().digits
+    sig = len(digits)
+    for digit in digits:
+        if digit:
+            break
+        sig -= 1
+    return sig, d.as_tuple().exponent
+
+
+def rounded(text: str, expected: float, sigfigs: int) -> str:
+    """``equal`` when ``text`` is ``expected`` correctly rounded to the digits written, with at least
+    ``sigfigs`` significant digits; ``short`` when correctly rounded but to fewer digits; else ``different``.
+
+    >>> rounded("-0.197", -0.196612, 3), rounded("0.0297", 0.029738, 3), rounded("0.03", 0.029738, 3)
+    ('equal', 'equal', 'short')
+    >>> rounded("0.0298", 0.029738, 3), rounded("0.0297", 0.029738, 4)
+    ('different', 'short')
+    """
+    found = written_digits(text)
+    if found is None or not math.isfinite(expected):
+        return "different"
+    sig, exponent = found
+    given = float(Decimal(text.strip()))
+    half = 0.5 * 10.0 ** exponent
+    if math.fabs(given - expected) > half * (1 + 1e-9) + 1e-300:
+        return "different"
+    return "equal" if sig >= sigfigs and (given != 0 or expected == 0) else "short"
+
+
+def format_like(value: float, text: str = "", exact=None, sigfigs: int = 3) -> str:
+    """``value`` to the decimals of the student's ``text`` (at least ``sigfigs`` significant digits).
+
+    >>> format_like(-0.196612, "-0.25"), format_like(0.029738, "0.03"), format_like(2.0, "2.5", None)
+    ('-0.197', '0.0297', '2.00')
+    """
+    if exact is not None and getattr(exact, "is_Integer", False):
+        return str(int(exact))
+    if not math.isfinite(value):
+        return str(value)
+    if value == 0:
+        return "0"
+    found = written_digits(text) if text else None
+    magnitude = math.floor(math.log10(math.fabs(value)))
+    if not -5 <= magnitude <= 8:
+        sig = max(sigfigs, found[0] if found else 0)
+        return f"{value:.{sig - 1}e}"
+    places = max(0, sigfigs - 1 - magnitude)
+    if found is not None and "e" not in text.lower():
+        places = max(places, -found[1])
+    elif found is None and exact is not None and getattr(exact, "is_Rational", False) and len(str(exact)) <= 12:
+        return str(exact)
+    return f"{value:.{min(places, 15)}f}"
 
 
 def exactly_equal(given, expected) -> bool:
@@ -123,6 +191,9 @@ _UNARY = {
     "atan": math.atan, "sinh": math.sinh, "cosh": math.cosh, "tanh": math.tanh, "exp": math.exp,
     "Abs": math.fabs, "sign": lambda v: float((v > 0) - (v < 0)),
     "Heaviside": lambda v: 1.0 if v > 0 else (0.0 if v < 0 else 0.5),
+    "sec": lambda v: 1 / math.cos(v), "csc": lambda v: 1 / math.sin(v), "cot": lambda v: 1 / math.tan(v),
+    "sech": lambda v: 1 / math.cosh(v), "csch": lambda v: 1 / math.sinh(v), "coth": lambda v: 1 / math.tanh(v),
+    "asinh": math.asinh, "acosh": math.acosh, "atanh": math.atanh,
 }
 
 

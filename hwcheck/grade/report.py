@@ -15,10 +15,12 @@ import io
 import json
 import re
 from collections import Counter
+from dataclasses import replace
 from typing import Iterable, Mapping
 
 from hwcheck import render
 from hwcheck.grade.grader import GradeResult, fraction_of, tidy
+from hwcheck.model import REVEAL_LEVELS
 
 
 def fence(text: str) -> str:
@@ -31,8 +33,51 @@ def _env(lang: str):
     return render.environment(lang)
 
 
-def _helpers() -> dict:
-    return {"fence": fence, "shape_text": shape_text}
+def _helpers(reveal: str | None = None) -> dict:
+    return {"fence": fence, "shape_text": shape_text, "code": code,
+            "steps_of": lambda problem: problem_steps(problem, reveal)}
+
+
+def code(text) -> str:
+    """A Markdown code span that shows ``text`` literally: no escaping, and a backtick inside
+    cannot close it (the delimiter is longer than any backtick run in the text).
+
+    >>> code("s-0001"), code("a`b"), code("`x`")
+    ('`s-0001`', '``a`b``', '`` `x` ``')
+    """
+    text = " ".join(str(text).split()) or " "
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    ticks = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{ticks}{pad}{text}{pad}{ticks}"
+
+
+def problem_steps(problem, reveal: str | None = None) -> list[dict]:
+    """The worked steps a report shows for a problem: once, for its wrong parts (a part graded at a
+    reveal level other than ``steps`` has none)."""
+    if reveal is not None and reveal != "steps":
+        return []
+    return problem.steps
+
+
+def revealed(result: GradeResult, reveal: str | None, lang: str = "en") -> GradeResult:
+    """The result with every part's feedback worded again at the ``reveal`` level."""
+    if reveal is None:
+        return result
+    if reveal not in REVEAL_LEVELS:
+        raise ValueError(f"reveal must be one of {', '.join(REVEAL_LEVELS)}, not {reveal!r}")
+    problems = []
+    for problem in result.problems:
+        parts = []
+        for part in problem.parts:
+            if part.view is None or part.view.get("reveal") == reveal:
+                parts.append(part)
+                continue
+            view = {**part.view, "reveal": reveal}
+            parts.append(replace(part, feedback=part_feedback(view, lang), view=view,
+                                 steps=part.steps if reveal == "steps" else ()))
+        problems.append(replace(problem, parts=tuple(parts)))
+    return replace(result, problems=tuple(problems))
 
 
 def shape_text(shape) -> str:
@@ -46,45 +91,66 @@ def generic_mistakes(lang: str = "en") -> Mapping[str, str]:
 
 def part_feedback(view: dict, lang: str = "en") -> str:
     """The feedback text of one part (Markdown)."""
-    return _env(lang).get_template("grade/part.md.j2").render(**view, **_helpers()).strip() + "\n"
+    text = _env(lang).get_template("grade/part.md.j2").render(**view, **_helpers()).strip()
+    return re.sub(r"\n{3,}", "\n\n", text) + "\n"
 
 
-def as_json(result: GradeResult) -> dict:
+def steps_markdown(problem, lang: str = "en", reveal: str | None = None) -> str:
+    """The worked steps of one problem's wrong parts, as Markdown ('' when none are shown)."""
+    steps = problem_steps(problem, reveal)
+    if not steps:
+        return ""
+    return _env(lang).get_template("grade/messages.j2").make_module({}).steps_block(steps).strip() + "\n"
+
+
+def as_json(result: GradeResult, lang: str = "en") -> dict:
     """SPEC section 5."""
     problems = {}
     for problem in result.problems:
         parts = {}
         for part in problem.parts:
             entry = {"score": part.score, "max_score": part.max_score, "verdict": part.verdict,
-                     "feedback": part.feedback}
+                     "feedback": part.feedback, "carried_forward": list(part.carried_forward)}
             if part.diagnosis:
                 entry["diagnosis"] = part.diagnosis
                 if part.diagnosis_text:
                     entry["diagnosis_text"] = part.diagnosis_text
             parts[part.name] = entry
         problems[problem.id] = {"score": problem.score, "max_score": problem.max_score, "parts": parts}
+        steps = steps_markdown(problem, lang)
+        if steps:
+            problems[problem.id]["steps"] = steps
     return {"student": result.student, "score": result.score, "max_score": result.max_score, "problems": problems}
 
 
-def as_gradescope(result: GradeResult) -> dict:
-    """Gradescope's autograder ``results.json``: one test per part."""
+def as_gradescope(result: GradeResult, lang: str = "en") -> dict:
+    """Gradescope's autograder ``results.json``: one test per part (a problem's worked steps once,
+    after its last wrong part)."""
     tests = []
     for problem in result.problems:
-        for part in problem.parts:
+        steps = steps_markdown(problem, lang)
+        last_wrong = max((i for i, p in enumerate(problem.parts) if p.steps), default=None)
+        for i, part in enumerate(problem.parts):
+            output = part.feedback + ("\n" + steps if steps and i == last_wrong else "")
             tests.append({"name": f"{problem.id}: {part.name}", "score": part.score, "max_score": part.max_score,
-                          "output": part.feedback, "output_format": "md"})
+                          "output": output, "output_format": "md"})
     return {"score": result.score, "output_format": "md", "tests": tests}
 
 
-def as_markdown(result: GradeResult, lang: str = "en") -> str:
-    return _env(lang).get_template("grade/report.md.j2").render(result=result, **_helpers())
+def as_markdown(result: GradeResult, lang: str = "en", reveal: str | None = None) -> str:
+    result = revealed(result, reveal, lang)
+    text = _env(lang).get_template("grade/report.md.j2").render(result=result, **_helpers())
+    return re.sub(r"\n{3,}", "\n\n", text)
 
 
-def format_result(result: GradeResult, fmt: str = "md", lang: str = "en") -> str:
+def format_result(result: GradeResult, fmt: str = "md", lang: str = "en", reveal: str | None = None) -> str:
+    """The result as ``md``, ``json`` or ``gradescope``; ``reveal`` (verdicts | values | steps) words
+    every part's feedback again at that level (None: as graded)."""
+    result = revealed(result, reveal, lang)
     if fmt == "json":
-        return json.dumps(as_json(result), indent=2, ensure_ascii=False) + "\n"
+        return json.dumps(as_json(result, lang), indent=2, ensure_ascii=False) + "\n"
     if fmt == "gradescope":
-        return json.dumps(as_gradescope(result), indent=2, ensure_ascii=False) + "\n"
+        return json.dumps(as_gradescope(result, lang), indent=2, ensure_ascii=False) + "\n"
     return as_markdown(result, lang)
 
 

@@ -240,6 +240,21 @@ def _missing_inner(given) -> dict:
     return wrong
 
 
+def _link_dropped(given) -> dict:
+    """One factor of the chain left out (each link in turn: one candidate answer per link)."""
+    from hwcheck.model import Candidates
+
+    chain = links(given)
+    if len(chain) < 3:  # with two links, dropping the inner one is missing_inner_derivative
+        return {}
+    factors = [f[3] for f in _locals(chain, symbol(given.wrt))]
+    products = [sp.Mul(*(f for k, f in enumerate(factors) if k != i)) for i in range(len(factors) - 1)]
+    wrong = {"derivative": Candidates(products)}
+    if given.at is not None:
+        wrong["value"] = Candidates(_at(p, given.at) for p in products)
+    return wrong
+
+
 PART_STEPS = {"derivative": ("local", "product"), "value": ("value",)}
 
-MISCONCEPTIONS = {"missing_inner_derivative": _missing_inner}
+MISCONCEPTIONS = {"missing_inner_derivative": _missing_inner, "chain_link_dropped": _link_dropped}

@@ -23,13 +23,15 @@ import sympy as sp
 
 from hwcheck import graph as G
 from hwcheck.model import Part, Solution, Step
-from hwcheck.schema import MapOf, Number, Text
+from hwcheck.schema import Choice, MapOf, Number, Text
 
 TITLE = "Forward and backward pass through a computational graph"
 
 GIVEN = {
     "f": Text(doc="expression using + - * / ** exp log max min sigmoid tanh relu"),
     "at": MapOf(doc="values of the inputs; their order is the order of the inputs", value=Number()),
+    "tie": Choice(doc="a tie at a max/min: split (an equal share to each tying input, as torch) or first "
+                      "(all of it to the first tying input)", options=("split", "first"), default="split"),
 }
 
 PARTS = {
@@ -39,7 +41,7 @@ PARTS = {
 
 
 def check(given, parts) -> None:
-    G.build(given.f, given.at)  # refuses what cannot be built or differentiated at the point
+    G.build(given.f, given.at, max_rule=tie_rule(given))  # refuses what cannot be built or differentiated at the point
 
 
 def _rows(g: G.Graph, back: G.Backward) -> list[dict]:
@@ -64,7 +66,7 @@ def _rows(g: G.Graph, back: G.Backward) -> list[dict]:
 
 
 def solve(given) -> Solution:
-    g = G.build(given.f, given.at)
+    g = G.build(given.f, given.at, max_rule=tie_rule(given))
     back = G.backward(g)
     rows = _rows(g, back)
     ops = {r["op"] for r in rows}
@@ -84,15 +86,69 @@ def solve(given) -> Solution:
 
 
 def _differs(given, gradient) -> dict:
-    right = G.backward(G.build(given.f, given.at)).gradient
+    right = G.backward(G.build(given.f, given.at, max_rule=tie_rule(given))).gradient
     return {"gradient": gradient} if any(gradient[k] != right[k] for k in right) else {}
+
+
+def tie_rule(given) -> str:
+    """The graph's max/min rule for the spec's ``tie`` (split: as torch; first: to the first tying input)."""
+    return "first" if given.get("tie") == "first" else "route"
+
+
+def _tie_convention(given) -> dict:
+    """The other tie convention than the course's (split where it routes to the first, or the reverse)."""
+    other = "route" if tie_rule(given) == "first" else "first"
+    return _differs(given, G.backward(G.build(given.f, given.at, max_rule=other)).gradient)
+
+
+def _one_path(given) -> dict:
+    """A value that fans out keeps a single path's contribution (each path in turn: one candidate each)."""
+    from hwcheck.model import Candidates
+
+    graph = G.build(given.f, given.at, max_rule=tie_rule(given))
+    back = G.backward(graph)
+    candidates = []
+    for j, paths in enumerate(back.paths):
+        for k in range(len(paths) if len(paths) > 1 else 0):
+            gradient = _backward_keeping(graph, j, k)
+            if gradient != back.gradient and gradient not in candidates:
+                candidates.append(gradient)
+    return {"gradient": Candidates(candidates)} if candidates else {}
+
+
+def _backward_keeping(graph, node: int, path: int) -> dict:
+    """The backward pass where ``node`` keeps only its ``path``-th contribution (in backward order)."""
+    from hwcheck.nn import settle
+
+    order = G.topological_order(graph)
+    grads = [sp.Integer(0)] * len(graph.nodes)
+    grads[graph.output] = sp.Integer(1)
+    seen = 0
+    for i in reversed(order):
+        n = graph.nodes[i]
+        for k, j in enumerate(n.inputs):
+            if graph.nodes[j].op == "const":
+                continue
+            product = settle(grads[i] * n.local[k])
+            if j == node:
+                if seen == path:
+                    grads[j] = product
+                seen += 1
+            else:
+                grads[j] = settle(grads[j] + product)
+    return {graph.nodes[i].name: grads[i] for i in graph.inputs}
 
 
 PART_STEPS = {"value": ("forward",), "gradient": ("backward", "patterns")}
 
 MISCONCEPTIONS = {
+    # at a tie, the other convention than the course's (split equally, or all to the first input)
+    "tie_convention": _tie_convention,
     # a value that fans out keeps only the last path that reaches it, not the sum
-    "fanout_not_summed": lambda g: _differs(g, G.backward(G.build(g.f, g.at), accumulate=False).gradient),
+    "fanout_not_summed": lambda g: _differs(g, G.backward(G.build(g.f, g.at, max_rule=tie_rule(g)),
+                                                          accumulate=False).gradient),
     # max/min send an equal share to every input instead of routing to the winner
     "max_gradient_split": lambda g: _differs(g, G.backward(G.build(g.f, g.at, max_rule="split")).gradient),
+    # a value that fans out keeps one path's contribution alone (any one of its paths)
+    "fanout_one_path": _one_path,
 }

@@ -203,7 +203,15 @@ def _transposed(given) -> dict:
     return {name: answers[name].map(lambda n: n.T.copy()) for name in ("dL_dW", "dL_dX")}
 
 
+def _bias_forgotten(given) -> dict:
+    """Y without the bias added to every entry."""
+    if given.bias == 0:
+        return {}
+    return {"Y": solve(Given({**given, "bias": given.bias - given.bias})).answers["Y"]}
+
+
 MISCONCEPTIONS = {
+    "bias_forgotten": _bias_forgotten,
     "kernel_not_rotated": _rotation_skipped,
     "transposed": _transposed,
 }

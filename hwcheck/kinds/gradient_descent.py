@@ -148,6 +148,9 @@ def _ascent(given):
     return {"iterates": trace.iterates, "final": trace.iterates[-1], "f_values": objective.values(trace.iterates)}
 
 
+# Entries the statement gives (the start point): they earn no credit when graded.
+GIVEN_ENTRIES = {"iterates": ("[0]",)}
+
 MISCONCEPTIONS = {
     "gradient_ascent": _ascent,
 }

@@ -176,7 +176,23 @@ def _without_derivative(given) -> dict:
             if k in wrong and wrong[k] != right[k]}
 
 
+def _missing_half(given) -> dict:
+    """The ½ of ½Σ(t−o)² forgotten when differentiating: ∂L/∂a = 2(a − t), every gradient doubled."""
+    if given.loss != "half_sse":
+        return {}
+    a = solve(given).answers
+    wrong = {"deltas": [[2 * v for v in d] for d in a["deltas"]], "grad_W": [2 * g for g in a["grad_W"]],
+             "grad_b": [[2 * v for v in gb] for gb in a["grad_b"]]}
+    if "W_new" in a:
+        lr = given.learning_rate
+        wrong["W_new"] = [nn.sgd_step(layer.W, 2 * g, lr) for layer, g in zip(given.layers, a["grad_W"])]
+        wrong["b_new"] = [nn.sgd_step(nn.entries(layer.b), [2 * v for v in gb], lr)
+                          for layer, gb in zip(given.layers, a["grad_b"])]
+    return wrong
+
+
 MISCONCEPTIONS = {
     # δ = ∂L/∂a without the f′(z) factor, at the output and in every hidden layer
     "missing_activation_derivative": _without_derivative,
+    "missing_half": _missing_half,
 }

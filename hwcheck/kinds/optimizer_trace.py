@@ -262,7 +262,30 @@ def _gradient_ascent(given) -> dict:
     return {"iterates": trace.iterates, "final": trace.iterates[-1]}
 
 
+def _bias_correction_applied(given) -> dict:
+    """Adam with the bias correction although the problem turns it off (on/off swapped)."""
+    if given.optimizer != "adam" or given.bias_correction:
+        return {}
+    trace = _trace(given, bias_correction=True)
+    return {"iterates": trace.iterates, "final": trace.iterates[-1]}
+
+
+def _rmsprop_no_decay(given) -> dict:
+    """RMSProp without its decay: s = g² (decay 0), or s += g² (the running sum: AdaGrad)."""
+    from hwcheck.model import Candidates
+
+    if given.optimizer != "rmsprop":
+        return {}
+    runs = [_trace(given, decay_rate=sp.Integer(0)), _trace(given, optimizer="adagrad")]
+    return {"iterates": Candidates(r.iterates for r in runs), "final": Candidates(r.iterates[-1] for r in runs)}
+
+
+# Entries the statement gives (the start point): they earn no credit when graded.
+GIVEN_ENTRIES = {"iterates": ("[0]",)}
+
 MISCONCEPTIONS = {
     "no_bias_correction": _no_bias_correction,
     "gradient_ascent": _gradient_ascent,
+    "bias_correction_applied": _bias_correction_applied,
+    "rmsprop_no_decay": _rmsprop_no_decay,
 }
