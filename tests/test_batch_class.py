@@ -177,3 +177,13 @@ def test_a_bug_while_grading_one_file_does_not_stop_the_others(problems, mixed, 
     row = next(r for r in result.rows if r.student == "cy")
     assert not row.graded and "hwcheck failed on this file" in row.error and "ZeroDivisionError" in row.error
     assert sum(r.graded for r in result.rows) == 4
+
+
+def test_one_file_alone_that_breaks_the_reader_is_one_clear_line(problems, mixed, monkeypatch):
+    def broken(path, keys):
+        raise ValueError("Exceeds the limit (4300 digits) for integer string conversion")
+
+    monkeypatch.setattr(batch, "read_submission", broken)
+    result = CliRunner().invoke(main, ["grade", str(mixed["good"]), "--problems", str(problems)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.output.startswith(f"error: {mixed['good']}: expected a file hwcheck can read, found ValueError")

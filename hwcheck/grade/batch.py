@@ -235,8 +235,14 @@ def grade_one(path: str | Path, keys: KeySet, *, lang: str = "en") -> GradeResul
 
 def grade_single(path: str | Path, keys: KeySet, *, lang: str = "en",
                  reviews: Mapping[tuple, rv.Reviewed] | None = None) -> tuple[GradeResult, tuple[str, ...]]:
-    """One file: its result and the warnings about it (in words)."""
-    submission, notes = read(path, keys)
+    """One file: its result and the warnings about it (in words). A file that cannot be read raises a
+    ``SubmissionError`` (whatever the cause), so the CLI says so in one line."""
+    try:
+        submission, notes = read(path, keys)
+    except HwcheckError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - e.g. a number too long to convert: the file's fault
+        raise SubmissionError(str(path), "", "a file hwcheck can read", _short(exc)) from None
     result = with_warnings(grade_submission(keys, submission, lang=lang), notes, lang)
     if reviews:
         result, _, _ = rv.apply(result, submission.answers, reviews, lang=lang)
@@ -358,7 +364,7 @@ def _with_stems(rows: list[Row]) -> list[Row]:
 
 
 def grade_many(paths: Iterable[str | Path], keys: KeySet, *, out: str | Path | None = None, lang: str = "en",
-               fmt: str = options.DEFAULT_FORMAT, reviewed: str | Path | None = None, reveal: str | None = None,
+               fmt: str = options.DEFAULT_FORMAT, reviewed: str | Path | None = None,
                on_progress: Callable[[Path, GradeResult | None], None] | None = None) -> Batch:
     """Grade every file; with ``out``, write its reports, ``grades.csv``, ``summary.md`` and ``review.csv``."""
     folder = Path(out) if out is not None else None
@@ -391,10 +397,10 @@ def grade_many(paths: Iterable[str | Path], keys: KeySet, *, out: str | Path | N
     for row in rows:
         if row.result is None:
             continue
-        documents[f"{row.stem}.md"] = _format(row.result, "md", lang, reveal)
-        documents[f"{row.stem}.json"] = _format(row.result, "json", lang, reveal)
+        documents[f"{row.stem}.md"] = _format(row.result, "md", lang)
+        documents[f"{row.stem}.json"] = _format(row.result, "json", lang)
         if fmt == "gradescope":
-            documents[f"{row.stem}.results.json"] = _format(row.result, "gradescope", lang, reveal)
+            documents[f"{row.stem}.results.json"] = _format(row.result, "gradescope", lang)
     documents["grades.csv"] = grades_csv(rows, keys.ids(), lang)
     documents["review.csv"] = rv.review_csv(item for row in rows for item in row.reviews)
     batch = Batch(tuple(rows), (), keys, (), unused)
@@ -403,17 +409,10 @@ def grade_many(paths: Iterable[str | Path], keys: KeySet, *, out: str | Path | N
     return replace(batch, written=tuple(written), removed=tuple(removed))
 
 
-def _format(result: GradeResult, fmt: str, lang: str, reveal: str | None) -> str:
-    """``report.format_result``, passing ``reveal`` on when the report supports it."""
-    if reveal is not None and _takes_reveal():
-        return report.format_result(result, fmt, lang, reveal=reveal)
+def _format(result: GradeResult, fmt: str, lang: str) -> str:
+    """``report.format_result``: each part's feedback is already worded at its ``reveal`` level (the
+    spec's, else the assignment's), so nothing is re-worded here (a TA's note stays)."""
     return report.format_result(result, fmt, lang)
-
-
-def _takes_reveal() -> bool:
-    import inspect
-
-    return "reveal" in inspect.signature(report.format_result).parameters
 
 
 # -- the output folder -------------------------------------------------------------------------
