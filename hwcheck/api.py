@@ -275,7 +275,7 @@ def grade_file(path: str | Path, *, problems: str | Path | None = None, format: 
     keys = _grading_keys(problems, assignment)
     reviews = rv.merge(rv.read(reviewed)) if reviewed is not None else None
     result, warnings = batch.grade_single(path, keys, lang=lang, reviews=reviews)
-    text = GradedFile(batch._format(result, format, lang))
+    text = GradedFile(batch.render_result(result, format, lang, warnings))
     text.warnings = warnings
     return text
 

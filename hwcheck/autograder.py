@@ -179,15 +179,12 @@ def gradescope(result, reveal: str, lang: str = "en") -> dict:
     from hwcheck.grade import batch, report
     from hwcheck.model import PartSpec
 
-    data = json.loads(report.format_result(result, "gradescope", lang))
+    data = batch.with_status(json.loads(report.format_result(result, "gradescope", lang)))
     if reveal == "verdicts" and "reveal" not in {f.name for f in fields(PartSpec)}:
         w = batch.wording(lang)
         parts = [part for problem in result.problems for part in problem.parts]
         for test, part in zip(data["tests"], parts):
             test["output"] = str(w.autograder_verdict(part)).strip()
-    for test in data["tests"]:
-        test["status"] = "passed" if test["score"] >= test["max_score"] else "failed"
-        test["output_format"] = "md"
     data["score"] = result.score
     return data
 

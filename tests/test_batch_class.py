@@ -131,10 +131,12 @@ def test_one_file_alone_is_graded_with_its_warnings(problems, mixed):
     assert result.exit_code == 3
     data = json.loads(result.stdout)
     assert data["problems"]["graph-max-fanout"]["score"] == 4
+    assert len(data["warnings"]) == 3 and "did you mean 'graph-max-fanout'?" in data["warnings"][1]
     warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
     assert len(warnings) == 3 and "did you mean 'chain-sin-square'?" in warnings[0]
     text = api.grade_file(mixed["typo"], problems=problems)
     assert text.startswith("# Grade report") and len(text.warnings) == 3
+    assert "**Warnings**\n\n- answers for the unknown problem id 'chain\\-sin\\-sqare'" in text
 
 
 class Boom(Exception):

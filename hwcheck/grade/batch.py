@@ -397,10 +397,11 @@ def grade_many(paths: Iterable[str | Path], keys: KeySet, *, out: str | Path | N
     for row in rows:
         if row.result is None:
             continue
-        documents[f"{row.stem}.md"] = _format(row.result, "md", lang)
-        documents[f"{row.stem}.json"] = _format(row.result, "json", lang)
+        said = tuple(say(lang, "note", n) for n in row.notes)
+        documents[f"{row.stem}.md"] = render_result(row.result, "md", lang, said)
+        documents[f"{row.stem}.json"] = render_result(row.result, "json", lang, said)
         if fmt == "gradescope":
-            documents[f"{row.stem}.results.json"] = _format(row.result, "gradescope", lang)
+            documents[f"{row.stem}.results.json"] = render_result(row.result, "gradescope", lang, said)
     documents["grades.csv"] = grades_csv(rows, keys.ids(), lang)
     documents["review.csv"] = rv.review_csv(item for row in rows for item in row.reviews)
     batch = Batch(tuple(rows), (), keys, (), unused)
@@ -409,10 +410,42 @@ def grade_many(paths: Iterable[str | Path], keys: KeySet, *, out: str | Path | N
     return replace(batch, written=tuple(written), removed=tuple(removed))
 
 
-def _format(result: GradeResult, fmt: str, lang: str) -> str:
-    """``report.format_result``: each part's feedback is already worded at its ``reveal`` level (the
-    spec's, else the assignment's), so nothing is re-worded here (a TA's note stays)."""
-    return report.format_result(result, fmt, lang)
+def render_result(result: GradeResult, fmt: str, lang: str = "en", warnings: Iterable[str] = ()) -> str:
+    """``report.format_result``, plus what the batch knows: the file's ``warnings`` (when the grade
+    result does not carry them itself) and, for Gradescope, each test's ``status``. Each part's
+    feedback is already worded at its ``reveal`` level (the spec's, else the assignment's), so nothing
+    is re-worded here (a TA's note stays)."""
+    warnings = tuple(warnings)
+    text = report.format_result(result, fmt, lang)
+    carried = "warnings" in getattr(type(result), "__dataclass_fields__", {})
+    if fmt == "json":
+        if not warnings or carried:
+            return text
+        data = json.loads(text)
+        data.setdefault("warnings", list(warnings))
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "gradescope":
+        data = with_status(json.loads(text))
+        if warnings and not carried:
+            data["output"] = "\n\n".join(x for x in (data.get("output", ""), say_md(lang, "warnings_md", warnings)) if x)
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    if warnings and not carried:
+        title, _, rest = text.partition("\n\n")
+        return f"{title}\n\n{say_md(lang, 'warnings_md', warnings)}\n\n{rest}"
+    return text
+
+
+def say_md(lang: str, macro: str, *args) -> str:
+    """A block of Markdown wording (several lines)."""
+    return str(getattr(wording(lang), macro)(*args)).strip()
+
+
+def with_status(data: dict) -> dict:
+    """Gradescope tests get ``status``: ``passed`` with full marks, else ``failed``."""
+    for test in data.get("tests", []):
+        test["status"] = "passed" if test["score"] >= test["max_score"] else "failed"
+        test["output_format"] = "md"
+    return data
 
 
 # -- the output folder -------------------------------------------------------------------------
@@ -527,6 +560,6 @@ def summary(batch: Batch, lang: str = "en") -> str:
         **context, fence=report.fence, w=wording(lang))
 
 
-__all__ = ["Batch", "Row", "Note", "grade_row", "grade_one", "grade_single", "grade_many", "load_keys",
+__all__ = ["Batch", "Row", "Note", "render_result", "with_status", "grade_row", "grade_one", "grade_single", "grade_many", "load_keys",
            "report_stems", "mark_duplicates", "write_folder", "grades_csv", "summary", "status", "wording",
            "EXIT_OK", "EXIT_INTERNAL", "EXIT_USAGE", "EXIT_WARNINGS", "MANIFEST"]
