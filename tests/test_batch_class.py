@@ -75,7 +75,7 @@ def test_a_row_for_every_file_with_a_status_that_explains_it(problems, mixed, tm
     good, broken, typo = (by_file[str(mixed[k])] for k in ("good", "broken", "typo"))
 
     assert broken["status"].startswith("not graded, could not be read: line 1") and "valid JSON" in broken["status"]
-    assert broken["total"] == "0" and broken["student"] == "02-bo"
+    assert broken["total"] == "0" and broken["student"] == "02-bo" and broken["max_score"] == "11"
 
     # every unknown id is named, each with its suggestion, and the known answers are graded
     assert "'chain-sin-sqare' were not graded (did you mean 'chain-sin-square'?)" in typo["status"]

@@ -402,7 +402,7 @@ def grade_many(paths: Iterable[str | Path], keys: KeySet, *, out: str | Path | N
         documents[f"{row.stem}.json"] = render_result(row.result, "json", lang, said)
         if fmt == "gradescope":
             documents[f"{row.stem}.results.json"] = render_result(row.result, "gradescope", lang, said)
-    documents["grades.csv"] = grades_csv(rows, keys.ids(), lang)
+    documents["grades.csv"] = grades_csv(rows, keys.ids(), lang, total_points(keys))
     documents["review.csv"] = rv.review_csv(item for row in rows for item in row.reviews)
     batch = Batch(tuple(rows), (), keys, (), unused)
     documents["summary.md"] = summary(batch, lang)
@@ -501,7 +501,7 @@ def status(row: Row, lang: str = "en") -> str:
     return say(lang, "status", row)
 
 
-def grades_csv(rows: Iterable[Row], problem_ids: list[str], lang: str = "en") -> str:
+def grades_csv(rows: Iterable[Row], problem_ids: list[str], lang: str = "en", max_score: float | str = "") -> str:
     """One row per submission file: student, file, status, counts, one column per problem, total,
     max_score, review (parts still waiting for a TA). A file not graded scores 0."""
     import csv
@@ -513,11 +513,16 @@ def grades_csv(rows: Iterable[Row], problem_ids: list[str], lang: str = "en") ->
     for row in rows:
         scores = {p.id: p.score for p in row.result.problems} if row.result is not None else {}
         total = row.result.score if row.result is not None else 0
-        top = row.result.max_score if row.result is not None else ""
+        top = row.result.max_score if row.result is not None else max_score
         writer.writerow([rv.csv_cell(row.student), rv.csv_cell(row.file), rv.csv_cell(status(row, lang)),
                          say(lang, "counts_word", row.counts), *(scores.get(pid, 0) for pid in problem_ids),
                          total, top, say(lang, "review_cell", row.pending, len(row.reviews))])
     return out.getvalue()
+
+
+def total_points(keys: KeySet) -> float:
+    """The most a submission can score (the max_score of a file that could not be read)."""
+    return tidy(sum(part.points for pid in keys.ids() for part in keys.get(pid).parts))
 
 
 def summary(batch: Batch, lang: str = "en") -> str:
