@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from hwcheck import api
 from hwcheck.cli import main
+from hwcheck.errors import HwcheckError
 from hwcheck.grade import batch
 
 from conftest import PROBLEMS
@@ -166,18 +167,21 @@ def test_whatever_goes_wrong_with_one_file_the_batch_goes_on(problems, mixed, tm
     assert sum(r.graded for r in result.rows) == 4
 
 
-def test_a_bug_while_grading_one_file_does_not_stop_the_others(problems, mixed, tmp_path, monkeypatch):
+@pytest.mark.parametrize("error", [ZeroDivisionError("oops"), HwcheckError("a limit")])
+def test_a_failure_while_grading_one_file_does_not_stop_the_others(problems, mixed, tmp_path, monkeypatch, error):
     real = batch.grade_submission
 
     def flaky(keys, submission, **kw):
         if submission.student == "cy":
-            raise ZeroDivisionError("oops")
+            raise error
         return real(keys, submission, **kw)
 
     monkeypatch.setattr(batch, "grade_submission", flaky)
     result = api.grade_files(list(mixed.values()), problems=problems, out=tmp_path / "out")
     row = next(r for r in result.rows if r.student == "cy")
-    assert not row.graded and "hwcheck failed on this file" in row.error and "ZeroDivisionError" in row.error
+    expected = "not graded: a limit" if isinstance(error, HwcheckError) else \
+        "hwcheck failed on this file (a bug, please report it): ZeroDivisionError: oops"
+    assert not row.graded and expected in row.error
     assert sum(r.graded for r in result.rows) == 4
 
 

@@ -209,8 +209,9 @@ def grade_row(path: str | Path, keys: KeySet, *, lang: str = "en") -> Row:
         return Row(file, path.stem, error=say(lang, "unreadable", _short(exc)), exception=exc)
     try:
         result = grade_submission(keys, submission, lang=lang)
-    except HwcheckError:
-        raise  # an author's error in the problem set (found while solving): the whole run stops
+    except HwcheckError as exc:  # the keys were built before (grade_many): this is about the file
+        return Row(file, submission.student, error=say(lang, "stopped", str(exc)), notes=notes,
+                   answers=submission.answers)
     except Exception as exc:  # noqa: BLE001
         log.debug("grading %s", file, exc_info=True)
         return Row(file, submission.student, error=say(lang, "failed", _short(exc)), notes=notes,
@@ -375,6 +376,8 @@ def grade_many(paths: Iterable[str | Path], keys: KeySet, *, out: str | Path | N
         sources.append(rv.read(reviewed))
     reviews = rv.merge(*sources)
 
+    for _ in keys:
+        pass  # every problem solved now: an author's error stops the run before any file is graded
     rows: list[Row] = []
     for path in map(Path, paths):
         row = grade_row(path, keys, lang=lang)
