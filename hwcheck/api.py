@@ -570,16 +570,16 @@ def sheet(paths: Iterable[str | Path] = (), *, assignment: str | Path | None = N
 
 
 def _grading_keys(problems: str | Path | None, assignment: str | Path | None):
-    """The solved problem set and what feedback reveals (``None``: the report's default)."""
+    """The solved problem set: the assignment's problems (its grading defaults in their parts), or
+    every spec in ``problems`` (default ``problems/``)."""
     from hwcheck.grade import batch, options
     from hwcheck.grade.keys import KeySet
 
     if assignment is not None:
         if problems is not None:
             raise HwcheckError("use --problems or --assignment, not both (an assignment names its specs folder)")
-        found = load_assignment(assignment)
-        return KeySet(found.problems), found.reveal
-    return batch.load_keys(options.DEFAULT_PROBLEMS if problems is None else problems), None
+        return KeySet(load_assignment(assignment).problems)
+    return batch.load_keys(options.DEFAULT_PROBLEMS if problems is None else problems)
 
 
 def _check_format(format: str, lang: str = "en") -> None:
@@ -607,11 +607,11 @@ def grade_file(path: str | Path, *, problems: str | Path | None = None, format: 
     from hwcheck.grade import review as rv
 
     _check_format(format, lang)
-    keys, reveal = _grading_keys(problems, assignment)
+    keys = _grading_keys(problems, assignment)
     reviews = rv.merge(rv.read(reviewed)) if reviewed is not None else None
     result, warnings = batch.grade_single(path, keys, lang=lang, reviews=reviews,
                                           variants=_variant_keys(variants, keys))
-    text = GradedFile(batch._format(result, format, lang, reveal))
+    text = GradedFile(batch.render_result(result, format, lang, warnings))
     text.warnings = warnings
     return text
 
@@ -631,8 +631,8 @@ def grade_files(paths: Iterable[str | Path], *, problems: str | Path | None = No
     from hwcheck.grade import batch
 
     _check_format(format, lang)
-    keys, reveal = _grading_keys(problems, assignment)
-    return batch.grade_many(paths, keys, out=out, lang=lang, fmt=format, reviewed=reviewed, reveal=reveal,
+    keys = _grading_keys(problems, assignment)
+    return batch.grade_many(paths, keys, out=out, lang=lang, fmt=format, reviewed=reviewed,
                             on_progress=on_progress, variants=_variant_keys(variants, keys))
 
 

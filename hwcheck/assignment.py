@@ -17,8 +17,8 @@
 How the defaults meet a spec's own settings: ``tolerance`` replaces a part's tolerance only where
 the part left it at hwcheck's default (``{rel: 1e-3, abs: 1e-6}``; a spec that writes exactly the
 default cannot be told from one that writes nothing, and keeps the assignment's value);
-``sigfigs`` and ``carry_forward`` fill a part's setting where it is unset (``None``), on grader
-versions whose parts have these settings. A weight multiplies every part's points.
+``sigfigs``, ``carry_forward`` and ``reveal`` fill a part's setting where the spec left it unset
+(``None``); a weight multiplies every part's points.
 
 >>> import tempfile, pathlib, shutil
 >>> folder = pathlib.Path(tempfile.mkdtemp())
@@ -238,7 +238,7 @@ def apply_defaults(problem: Problem, weight: float, grading: Mapping[str, Any]) 
             changes["points"] = int(points) if float(points) == int(points) else points
         if "tolerance" in grading and dict(part.tolerance) == dict(DEFAULT_TOLERANCE):
             changes["tolerance"] = dict(grading["tolerance"])
-        for key in ("sigfigs", "carry_forward"):
+        for key in ("sigfigs", "carry_forward", "reveal"):
             if key in grading and key in names and getattr(part, key) is None:
                 changes[key] = grading[key]
         parts.append(replace(part, **changes) if changes else part)

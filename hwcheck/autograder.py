@@ -171,22 +171,20 @@ def results(root: Path, *, lang: str = "en") -> dict:
 
 
 def gradescope(result, reveal: str, lang: str = "en") -> dict:
-    """One test per part, with ``status``; the feedback follows ``reveal`` (the report's own ``reveal``
-    when it has one, else: ``verdicts`` shows the verdict and score only)."""
-    from hwcheck.grade import batch, report
+    """One test per part, with ``status``. Each part's feedback is worded at its ``reveal`` level when
+    grading (the assignment's default, or the spec's own); a grader without reveal levels gets a
+    verdict-and-score line for ``reveal: verdicts``, so no expected value leaks."""
+    from dataclasses import fields
 
-    w = batch.wording(lang)
-    if batch._takes_reveal():
-        data = json.loads(report.format_result(result, "gradescope", lang, reveal=reveal))
-    else:
-        data = report.as_gradescope(result)
-        if reveal == "verdicts":
-            parts = [(problem, part) for problem in result.problems for part in problem.parts]
-            for test, (problem, part) in zip(data["tests"], parts):
-                test["output"] = str(w.autograder_verdict(part)).strip()
-    for test in data["tests"]:
-        test["status"] = "passed" if test["score"] >= test["max_score"] else "failed"
-        test["output_format"] = "md"
+    from hwcheck.grade import batch, report
+    from hwcheck.model import PartSpec
+
+    data = batch.with_status(json.loads(report.format_result(result, "gradescope", lang)))
+    if reveal == "verdicts" and "reveal" not in {f.name for f in fields(PartSpec)}:
+        w = batch.wording(lang)
+        parts = [part for problem in result.problems for part in problem.parts]
+        for test, part in zip(data["tests"], parts):
+            test["output"] = str(w.autograder_verdict(part)).strip()
     data["score"] = result.score
     return data
 

@@ -220,8 +220,9 @@ def grade_row(path: str | Path, keys: KeySet, *, lang: str = "en", variants=None
         return Row(file, path.stem, error=say(lang, "unreadable", _short(exc)), exception=exc)
     try:
         result = grade_submission(keys, submission, lang=lang)
-    except HwcheckError:
-        raise  # an author's error in the problem set (found while solving): the whole run stops
+    except HwcheckError as exc:  # the keys were built before (grade_many): this is about the file
+        return Row(file, submission.student, error=say(lang, "stopped", str(exc)), notes=notes,
+                   answers=submission.answers)
     except Exception as exc:  # noqa: BLE001
         log.debug("grading %s", file, exc_info=True)
         return Row(file, submission.student, error=say(lang, "failed", _short(exc)), notes=notes,
@@ -247,8 +248,14 @@ def grade_one(path: str | Path, keys: KeySet, *, lang: str = "en") -> GradeResul
 def grade_single(path: str | Path, keys: KeySet, *, lang: str = "en",
                  reviews: Mapping[tuple, rv.Reviewed] | None = None,
                  variants=None) -> tuple[GradeResult, tuple[str, ...]]:
-    """One file: its result and the warnings about it (in words)."""
-    submission, notes = read(path, keys)
+    """One file: its result and the warnings about it (in words). A file that cannot be read raises a
+    ``SubmissionError`` (whatever the cause), so the CLI says so in one line."""
+    try:
+        submission, notes = read(path, keys)
+    except HwcheckError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - e.g. a number too long to convert: the file's fault
+        raise SubmissionError(str(path), "", "a file hwcheck can read", _short(exc)) from None
     keys, more = _own_keys(keys, variants, submission.student)
     notes += more
     result = with_warnings(grade_submission(keys, submission, lang=lang), notes, lang)
@@ -372,7 +379,7 @@ def _with_stems(rows: list[Row]) -> list[Row]:
 
 
 def grade_many(paths: Iterable[str | Path], keys: KeySet, *, out: str | Path | None = None, lang: str = "en",
-               fmt: str = options.DEFAULT_FORMAT, reviewed: str | Path | None = None, reveal: str | None = None,
+               fmt: str = options.DEFAULT_FORMAT, reviewed: str | Path | None = None,
                on_progress: Callable[[Path, GradeResult | None], None] | None = None, variants=None) -> Batch:
     """Grade every file; with ``out``, write its reports, ``grades.csv``, ``summary.md`` and ``review.csv``."""
     folder = Path(out) if out is not None else None
@@ -383,6 +390,8 @@ def grade_many(paths: Iterable[str | Path], keys: KeySet, *, out: str | Path | N
         sources.append(rv.read(reviewed))
     reviews = rv.merge(*sources)
 
+    for _ in keys:
+        pass  # every problem solved now: an author's error stops the run before any file is graded
     rows: list[Row] = []
     for path in map(Path, paths):
         row = grade_row(path, keys, lang=lang, variants=variants)
@@ -405,13 +414,13 @@ def grade_many(paths: Iterable[str | Path], keys: KeySet, *, out: str | Path | N
     for row in rows:
         if row.result is None:
             continue
-        documents[f"{row.stem}.md"] = _format(row.result, "md", lang, reveal)
-        documents[f"{row.stem}.json"] = _format(row.result, "json", lang, reveal)
-        if fmt == "gradescope":
-            documents[f"{row.stem}.results.json"] = _format(row.result, "gradescope", lang, reveal)
-        if fmt == "html":
-            documents[f"{row.stem}.html"] = _format(row.result, "html", lang, reveal)
-    documents["grades.csv"] = grades_csv(rows, keys.ids(), lang)
+        said = tuple(say(lang, "note", n) for n in row.notes)
+        documents[f"{row.stem}.md"] = render_result(row.result, "md", lang, said)
+        documents[f"{row.stem}.json"] = render_result(row.result, "json", lang, said)
+        if fmt in ("gradescope", "html"):
+            suffix = ".results.json" if fmt == "gradescope" else ".html"
+            documents[f"{row.stem}{suffix}"] = render_result(row.result, fmt, lang, said)
+    documents["grades.csv"] = grades_csv(rows, keys.ids(), lang, total_points(keys))
     documents["review.csv"] = rv.review_csv(item for row in rows for item in row.reviews)
     batch = Batch(tuple(rows), (), keys, (), unused)
     documents["summary.md"] = summary(batch, lang)
@@ -423,17 +432,46 @@ def grade_many(paths: Iterable[str | Path], keys: KeySet, *, out: str | Path | N
     return replace(batch, written=tuple(written), removed=tuple(removed))
 
 
-def _format(result: GradeResult, fmt: str, lang: str, reveal: str | None) -> str:
-    """``report.format_result``, passing ``reveal`` on when the report supports it."""
-    if reveal is not None and _takes_reveal():
-        return report.format_result(result, fmt, lang, reveal=reveal)
-    return report.format_result(result, fmt, lang)
+def render_result(result: GradeResult, fmt: str, lang: str = "en", warnings: Iterable[str] = ()) -> str:
+    """``report.format_result``, plus what the batch knows: the file's ``warnings`` (when the grade
+    result does not carry them itself) and, for Gradescope, each test's ``status``. Each part's
+    feedback is already worded at its ``reveal`` level (the spec's, else the assignment's), so nothing
+    is re-worded here (a TA's note stays)."""
+    warnings = tuple(warnings)
+    if fmt == "html":  # the Markdown report (with its warnings) as one self-contained page
+        from hwcheck import html
+
+        return html.page(render_result(result, "md", lang, warnings), lang)
+    text = report.format_result(result, fmt, lang)
+    carried = "warnings" in getattr(type(result), "__dataclass_fields__", {})
+    if fmt == "json":
+        if not warnings or carried:
+            return text
+        data = json.loads(text)
+        data.setdefault("warnings", list(warnings))
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "gradescope":
+        data = with_status(json.loads(text))
+        if warnings and not carried:
+            data["output"] = "\n\n".join(x for x in (data.get("output", ""), say_md(lang, "warnings_md", warnings)) if x)
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    if warnings and not carried:
+        title, _, rest = text.partition("\n\n")
+        return f"{title}\n\n{say_md(lang, 'warnings_md', warnings)}\n\n{rest}"
+    return text
 
 
-def _takes_reveal() -> bool:
-    import inspect
+def say_md(lang: str, macro: str, *args) -> str:
+    """A block of Markdown wording (several lines)."""
+    return str(getattr(wording(lang), macro)(*args)).strip()
 
-    return "reveal" in inspect.signature(report.format_result).parameters
+
+def with_status(data: dict) -> dict:
+    """Gradescope tests get ``status``: ``passed`` with full marks, else ``failed``."""
+    for test in data.get("tests", []):
+        test["status"] = "passed" if test["score"] >= test["max_score"] else "failed"
+        test["output_format"] = "md"
+    return data
 
 
 # -- the output folder -------------------------------------------------------------------------
@@ -489,7 +527,7 @@ def status(row: Row, lang: str = "en") -> str:
     return say(lang, "status", row)
 
 
-def grades_csv(rows: Iterable[Row], problem_ids: list[str], lang: str = "en") -> str:
+def grades_csv(rows: Iterable[Row], problem_ids: list[str], lang: str = "en", max_score: float | str = "") -> str:
     """One row per submission file: student, file, status, counts, one column per problem, total,
     max_score, review (parts still waiting for a TA). A file not graded scores 0."""
     import csv
@@ -501,11 +539,16 @@ def grades_csv(rows: Iterable[Row], problem_ids: list[str], lang: str = "en") ->
     for row in rows:
         scores = {p.id: p.score for p in row.result.problems} if row.result is not None else {}
         total = row.result.score if row.result is not None else 0
-        top = row.result.max_score if row.result is not None else ""
+        top = row.result.max_score if row.result is not None else max_score
         writer.writerow([rv.csv_cell(row.student), rv.csv_cell(row.file), rv.csv_cell(status(row, lang)),
                          say(lang, "counts_word", row.counts), *(scores.get(pid, 0) for pid in problem_ids),
                          total, top, say(lang, "review_cell", row.pending, len(row.reviews))])
     return out.getvalue()
+
+
+def total_points(keys: KeySet) -> float:
+    """The most a submission can score (the max_score of a file that could not be read)."""
+    return tidy(sum(part.points for pid in keys.ids() for part in keys.get(pid).parts))
 
 
 def summary(batch: Batch, lang: str = "en") -> str:
@@ -548,6 +591,6 @@ def summary(batch: Batch, lang: str = "en") -> str:
         **context, fence=report.fence, w=wording(lang))
 
 
-__all__ = ["Batch", "Row", "Note", "grade_row", "grade_one", "grade_single", "grade_many", "load_keys",
+__all__ = ["Batch", "Row", "Note", "render_result", "with_status", "grade_row", "grade_one", "grade_single", "grade_many", "load_keys",
            "report_stems", "mark_duplicates", "write_folder", "grades_csv", "summary", "status", "wording",
            "EXIT_OK", "EXIT_INTERNAL", "EXIT_USAGE", "EXIT_WARNINGS", "MANIFEST"]
