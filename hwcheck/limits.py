@@ -295,9 +295,9 @@ def resource_problem(exc: BaseException) -> str | None:
     """What to tell the user when solving ran into a resource limit, or None for a real bug."""
     text = str(exc)
     if isinstance(exc, ValueError) and ("integer string conversion" in text or "Exceeds the limit" in text):
-        return "a number of more than 4,300 digits on the way"
+        return "a number of more than 4,300 digits while solving"
     if isinstance(exc, OverflowError):
-        return "a number too large for floating point on the way"
+        return "a number too large for floating point while solving"
     if isinstance(exc, MemoryError):
         return "more memory than this machine has"
     if isinstance(exc, RecursionError):
