@@ -78,9 +78,14 @@ def _run(fn, *args, **kwargs):
     except Exception as exc:  # a bug in hwcheck: say so plainly
         if Context.debug:
             raise
-        click.echo(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback, "
+        from hwcheck.errors import echo
+
+        click.echo(f"internal error: {type(exc).__name__}: {echo(exc, 300)} (run with --debug for the traceback, "
                    "and please report it)", err=True)
         sys.exit(1)
+    finally:
+        if "hwcheck.limits" in sys.modules:
+            sys.modules["hwcheck.limits"]._HardExit.enabled = False  # only for this command
 
 
 def _emit(text: str, output: str | None) -> None:

@@ -212,7 +212,7 @@ def _notation(raw, file) -> dict:
     return out
 
 
-ID_RULE = f"at most {limits.MAX_ID_LENGTH} characters, printable, no / \\ : * ? \" < > |, not starting with ."
+ID_RULE = f"at most {limits.MAX_ID_LENGTH} characters and {2 * limits.MAX_ID_LENGTH} bytes in UTF-8, printable, no / \\ : * ? \" < > |, not starting with ."
 RESERVED_IDS = {"key", "con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
 
 
@@ -225,8 +225,9 @@ def id_problem(pid: str) -> str:
     if not pid:
         return "an empty id"
     shown = repr(limits.shorten(pid))
-    if len(pid) > limits.MAX_ID_LENGTH or len(pid.encode("utf-8", "surrogatepass")) > 2 * limits.MAX_ID_LENGTH:
-        return f"an id of {len(pid):,} characters"
+    size = len(pid.encode("utf-8", "surrogatepass"))
+    if len(pid) > limits.MAX_ID_LENGTH or size > 2 * limits.MAX_ID_LENGTH:
+        return f"an id of {len(pid):,} characters, {size:,} bytes in UTF-8"
     for ch in pid:
         if ch in '/\\:*?"<>|':
             return f"{shown}, which holds {ch!r}"
