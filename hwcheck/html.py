@@ -27,7 +27,7 @@ The page shell (``templates/html/page.html.j2``) holds the CSS and no sentences.
 >>> "<script" in body, "&lt;script&gt;" in body, '<math display="inline" dir="ltr">' in body
 (False, True, True)
 >>> print(fragment("مقدار آن -2 است.", "fa").strip())
-<p dir="auto">مقدار آن <bdi dir="ltr">-2</bdi> است.</p>
+<p dir="rtl">مقدار آن <bdi dir="ltr">-2</bdi> است.</p>
 """
 
 from __future__ import annotations
@@ -216,18 +216,47 @@ def _markdown(direction: str):
         env.setdefault("figures_used", []).append(src)
         return f'<figure>{env["marker"]}{len(env["figures_used"]) - 1}:<figcaption>{caption}</figcaption></figure>'
 
-    def paragraph_open(self, tokens, idx, options, env):
-        return '<p dir="auto">'
-
-    def list_item_open(self, tokens, idx, options, env):
-        return '<li dir="auto">'
+    def block_open(self, tokens, idx, options, env):
+        """<p>, <li>, <h1>..., <blockquote> with the direction of their own words (``_block_dir``)."""
+        token = tokens[idx]
+        if token.hidden:
+            return ""
+        found = _block_dir(tokens, idx)
+        tag = token.tag
+        return f'<{tag} dir="{found}">' if found else f"<{tag}>"
 
     for name, rule in (("math_inline", math_inline), ("math_inline_double", math_display),
                        ("math_block", math_block), ("math_block_label", math_block), ("text", text),
                        ("code_inline", code_inline), ("fence", fence), ("code_block", fence), ("image", image),
-                       ("paragraph_open", paragraph_open), ("list_item_open", list_item_open)):
+                       ("paragraph_open", block_open), ("list_item_open", block_open),
+                       ("heading_open", block_open)):
         md.add_render_rule(name, rule)
     return md
+
+
+_STRONG = re.compile(f"[A-Za-z{bidi.ARABIC}]")
+
+
+def _block_dir(tokens, idx) -> str | None:
+    """The direction of a block from its first strong letter, as Unicode's paragraph rule does, but
+    looking only at its words: math, code and numbers are left out (``$W$ را ...`` is Persian, not
+    English because of ``W``). None when the block has no words (math alone): it inherits."""
+    depth = 0
+    for token in tokens[idx + 1:]:
+        if token.nesting == 1:
+            depth += 1
+        elif token.nesting == -1:
+            if depth == 0:
+                return None
+            depth -= 1
+        if token.type != "inline":
+            continue
+        for child in token.children or []:
+            if child.type == "text":
+                found = _STRONG.search(child.content)
+                if found:
+                    return "rtl" if re.match(f"[{bidi.ARABIC}]", found.group()) else "ltr"
+    return None
 
 
 def fragment(markdown: str, lang: str = "en", *, figures: Mapping[str, str] | None = None,
