@@ -805,7 +805,7 @@ def mirrored(factors_a, factors_b) -> bool:
 class Behaviour:
     """What the run did, judged from its numbers (floats, for words only)."""
 
-    status: str  # diverged, converged, stalled, progressing, stationary_start
+    status: str  # diverged, converged, stalled, no_progress, progressing, stationary_start
     start_norm: float
     final_norm: float
     final_gradient_norm: float | None
@@ -815,6 +815,7 @@ class Behaviour:
     reversals: int  # successive steps pointing in opposite directions
     increases: int  # steps where f went up
     monotone: bool = True  # f never went up
+    level: int = 0  # steps where f stayed exactly where it was
     f_oscillates: bool = False  # f went down and up by turns
     coordinates: tuple = ()  # a Coordinate per coordinate (when names are given)
 
@@ -846,10 +847,13 @@ def judge(iterates, gradients, f_values=None, final_gradient=None, names=None) -
         status = "converged"
     elif last <= Behaviour.STEP_TINY * max(1.0, xT):
         status = "stalled"
+    elif fs and fs[-1] >= fs[0]:
+        status = "no_progress"  # f ends no lower than it started (a bounce at γ = 2/L, a climb)
     else:
         status = "progressing"
     return Behaviour(status, x0, xT, g_final, last, fs[0] if fs else None, fs[-1] if fs else None,
                      reversals, increases, monotone=increases == 0,
+                     level=sum(1 for d in differences(f_values) if d == 0) if f_values else 0,
                      f_oscillates=bool(f_values) and oscillates(f_values),
                      coordinates=tuple(coordinates(iterates, names)) if names else ())
 
