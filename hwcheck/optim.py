@@ -1012,3 +1012,22 @@ def hessian_test(objective: Objective, point) -> dict | None:
         kind = "undecided"
     return {"eigenvalues": [sp.Float(mpmath.nstr(v, 30), 30) if signs[i] else sp.Integer(0)
                             for i, v in enumerate(lams)], "kind": kind}
+
+
+def stationary(objective: Objective, iterates, behaviour: Behaviour, hessian: bool = True) -> dict | None:
+    """Where a run ends, classified, for the explanation: every critical point of a one-variable
+    polynomial (which one the run reached; local or global minimum), or, when the run converged,
+    the Hessian test at its limit (``hessian=False`` skips it, e.g. when a quadratic's analysis
+    already says it). None when neither applies."""
+    cp = critical_points(objective)
+    data = {"cp": None, "reached": None, "status": behaviour.status, "start": iterates[0],
+            "final": iterates[-1], "second": None, "fprime": None, "hessian": None}
+    if cp is not None:
+        reached = None if behaviour.status == "diverged" else nearest_critical(cp, iterates[-1])
+        return data | {"cp": cp, "reached": reached, "fprime": objective.gradient[0],
+                       "second": derivative(objective.gradient[0], objective.symbols[0])}
+    if hessian and behaviour.status == "converged":
+        test = hessian_test(objective, iterates[-1])
+        if test is not None:
+            return data | {"hessian": test}
+    return None
