@@ -376,3 +376,13 @@ def test_random_runs_render_clean_text(c, optimizer):
     values = next(s for s in solution.steps if s.macro == "summary").data["f_values"]
     if not optim.monotone_decrease(values):
         assert "decreases at every update" not in md
+
+
+def test_optimizer_run_on_a_quartic_says_local_not_global():
+    p = api.load_problem_text("kind: optimizer_trace\ngiven: {optimizer: momentum, f: 'x**4 - 3*x**2 + x', "
+                              "start: {x: 2}, learning_rate: 0.02, rho: 0.5, steps: 80}")
+    md = api.render_solution(p)
+    text = section(md, "The stationary points")
+    assert "**not the global minimum**" in text and "-1.30084" in text and "a local maximum" in text
+    summary = section(md, "Where the optimizer ends")
+    assert "does **not** decrease at every update" in summary  # momentum overshoots on the way
