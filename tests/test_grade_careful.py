@@ -10,15 +10,18 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+from decimal import Decimal
 
 import numpy as np
 import pytest
 import sympy as sp
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hwcheck import api
 from hwcheck.errors import SpecError
-from hwcheck.grade import report
+from hwcheck.grade import predicates, report
 from hwcheck.grade.grader import grade_part, grade_submission
 from hwcheck.grade.keys import KeySet
 from hwcheck.grade.submission import submission_from_data
@@ -284,6 +287,57 @@ def test_window_backward_from_the_students_own_forward_values_and_no_credit_from
     zeros = submission_from_data({"student": "s2", "answers": {"w": {"h": [0, 0], "delta": [0, 0]}}}, keys)
     hp, dp = grade_submission(keys, zeros).problems[0].parts
     assert dp.carried_forward == () and dp.score == 0
+
+
+def test_optimizer_state_carries_from_the_students_own_state():
+    spec = ("{id: o, kind: optimizer_trace, given: {optimizer: momentum, f: 'x^2 + 3*y^2', start: {x: 5, y: -3}, "
+            "learning_rate: 0.1, steps: 3}, parts: [state]}")
+    # v_t = ρ v_{t−1} + ∇f(x_{t−1}) along the key's points, with a slip in v_1 carried on by the student
+    points, v, states = [[5.0, -3.0]], [0.0, 0.0], []
+    for t in range(3):
+        x, y = points[-1]
+        g = [2 * x, 6 * y]
+        v = [0.9 * v[0] + g[0], 0.9 * v[1] + g[1]]
+        points.append([x - 0.1 * v[0], y - 0.1 * v[1]])
+        states.append({"velocity": list(v)})
+    own = [{"velocity": [states[0]["velocity"][0] + 1, states[0]["velocity"][1]]}]
+    for t in (1, 2):
+        x, y = points[t]
+        own.append({"velocity": [0.9 * own[-1]["velocity"][0] + 2 * x, 0.9 * own[-1]["velocity"][1] + 6 * y]})
+    g = grade(spec, "state", own)
+    assert g.carried_forward == ("[1].velocity[0]", "[2].velocity[0]"), g.feedback
+    assert g.score == pytest.approx(5 / 6, abs=1e-4)
+
+
+def test_mlp_deltas_from_the_students_own_activations():
+    spec = ("{id: m, kind: mlp_backprop, given: {x: [1, 2], target: [1, 0], loss: half_sse, "
+            "layers: [{W: [[1, -1], [0.5, 1]], b: [0, 0], activation: tanh}, "
+            "{W: [[1, 2], [0, 1]], b: [1, 0], activation: sigmoid}]}, parts: [activations, deltas]}")
+    W1, W2 = np.array([[1, -1], [0.5, 1]]), np.array([[1, 2], [0, 1]])
+    a1 = np.tanh(W1 @ [1, 2])
+    a1[1] += 0.2  # a slip in the forward pass; the rest computed from it
+    a2 = 1 / (1 + np.exp(-(W2 @ a1 + [1, 0])))
+    d2 = (a2 - [1, 0]) * a2 * (1 - a2)
+    d1 = (W2.T @ d2) * (1 - a1 ** 2)
+    keys = KeySet([api.load_problem_text(spec)])
+    sub = submission_from_data({"student": "s1", "answers": {"m": {
+        "activations": [a1.tolist(), a2.tolist()], "deltas": [d1.tolist(), d2.tolist()]}}}, keys)
+    acts, deltas = grade_submission(keys, sub).problems[0].parts
+    assert acts.verdict == "partial" and deltas.verdict == "correct" and len(deltas.carried_forward) >= 3
+
+
+@given(st.floats(min_value=1e-4, max_value=1e4), st.integers(min_value=3, max_value=8), st.booleans())
+@settings(max_examples=200, deadline=None)
+def test_rounding_rule_on_any_value(x, digits, negative):
+    """x rounded to ``digits`` significant digits is right; two units off in the last digit is not;
+    rounded to 2 digits it is right but too short."""
+    x = -x if negative else x
+    written = Decimal(f"{x:.{digits - 1}e}")
+    assert predicates.rounded(str(written), x, 3) == "equal"
+    off = written + 2 * Decimal(1).scaleb(written.adjusted() - digits + 1).copy_sign(written)
+    assert predicates.rounded(str(off), x, 3) == "different"
+    short = Decimal(f"{x:.1e}")
+    assert predicates.rounded(str(short), x, 3) == "short"
 
 
 # -- named mistakes, each produced independently -----------------------------------------------
