@@ -434,6 +434,28 @@ def test_generic_mistakes_factor_and_neighbouring_part():
     assert g.diagnosis == "neighbouring_part" and "`probabilities`" in g.feedback
 
 
+def test_every_gradient_sign_flipped_and_half_of_it():
+    x, y, z = (torch.tensor(v, requires_grad=True) for v in (1.0, 2.0, 0.0))
+    ((x + y) * torch.maximum(y, z)).backward()
+    flipped = {"x": -float(x.grad), "y": -float(y.grad), "z": -float(z.grad)}
+    assert grade(FANOUT, "gradient", flipped).diagnosis == "sign_flipped"
+    halved = {"x": float(x.grad) / 2, "y": float(y.grad) / 2, "z": 0}
+    assert grade(FANOUT, "gradient", halved).diagnosis == "factor_half"
+
+
+def test_adam_without_bias_correction_when_it_is_on():
+    spec = ("{id: o, kind: optimizer_trace, given: {optimizer: adam, f: 'x^2 + 3*y^2', start: {x: 1, y: -1}, "
+            "learning_rate: 0.1, steps: 3}, parts: [iterates]}")
+    x, m, v, points = [1.0, -1.0], [0.0, 0.0], [0.0, 0.0], [[1.0, -1.0]]
+    for _ in range(3):  # Adam by hand, the moments used as they are
+        g = [2 * x[0], 6 * x[1]]
+        m = [0.9 * a + 0.1 * b for a, b in zip(m, g)]
+        v = [0.999 * a + 0.001 * b * b for a, b in zip(v, g)]
+        x = [xi - 0.1 * mi / (math.sqrt(vi) + 1e-7) for xi, mi, vi in zip(x, m, v)]
+        points.append(list(x))
+    assert grade(spec, "iterates", points).diagnosis == "no_bias_correction"
+
+
 # -- answers as students write them -------------------------------------------------------------
 
 def test_lists_written_as_strings():
