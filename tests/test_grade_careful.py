@@ -186,8 +186,24 @@ def test_gradient_descent_carries_from_a_slip():
     assert g.carried_forward == ("[2][1]", "[3][1]")
     assert g.score == pytest.approx(5 / 6, abs=1e-4)
     assert "The first wrong entry is `[1][1]`" in g.feedback and "error carried forward" in g.feedback
+    data = json.loads(report.format_result(_result_of(GD, {"iterates": student}), "json"))
+    assert data["problems"]["gd"]["parts"]["iterates"]["carried_forward"] == ["[2][1]", "[3][1]"]
     off = grade(GD.replace("parts: [iterates]", "parts: {iterates: {carry_forward: false}}"), "iterates", student)
     assert off.carried_forward == () and off.score == pytest.approx(3 / 6, abs=1e-4)
+
+
+def _result_of(spec, answers):
+    keys = KeySet([api.load_problem_text(spec)])
+    pid = keys.ids()[0]
+    return grade_submission(keys, submission_from_data({"student": "s1", "answers": {pid: answers}}, keys))
+
+
+def test_a_specs_reveal_setting_hides_values_and_steps():
+    spec = GD.replace("parts: [iterates]", "grading: {reveal: verdicts}")
+    md = report.format_result(_result_of(spec, {"iterates": _gd_run([1, 1], lr=0.3)}))
+    assert "Wrong entries: `[1][0]`" in md and "Expected" not in md and "How to get it" not in md
+    md = report.format_result(_result_of(spec, {"iterates": _gd_run([1, 1], lr=0.3)}), reveal="values")
+    assert "Expected" in md and "How to get it" not in md
 
 
 def test_no_carried_credit_from_a_copy_of_the_start():
