@@ -356,6 +356,22 @@ def test_rounding_rule_on_any_value(x, digits, negative):
     assert predicates.rounded(str(short), x, 3) == "short"
 
 
+def test_vanishing_gradients_carry_from_a_slip_in_the_product():
+    spec = ("{id: v, kind: vanishing_gradient, given: {weights: [2, -1.5, 3, 0.5], x: 0.5, activation: tanh}, "
+            "parts: [gradients]}")
+    a, locs = 0.5, []
+    for w in (2, -1.5, 3, 0.5):  # a_l = tanh(w a_{l-1}); ∂a_l/∂a_{l-1} = (1 − a_l²) w
+        a = math.tanh(w * a)
+        locs.append((1 - a * a) * w)
+    own = [0.0] * 4
+    own[3] = locs[3]
+    own[2] = own[3] * locs[2] + 0.1  # a slip, then the product carried on from it
+    own[1] = own[2] * locs[1]
+    own[0] = own[1] * locs[0]
+    g = grade(spec, "gradients", own)
+    assert g.carried_forward == ("[0]", "[1]") and g.score == pytest.approx(3 / 4, abs=1e-4)
+
+
 # -- named mistakes, each produced independently -----------------------------------------------
 
 FANOUT = "{id: g, kind: comp_graph, given: {f: '(x + y) * max(y, z)', at: {x: 1, y: 2, z: 0}}, parts: [gradient]}"
