@@ -10,15 +10,18 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+from decimal import Decimal
 
 import numpy as np
 import pytest
 import sympy as sp
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hwcheck import api
 from hwcheck.errors import SpecError
-from hwcheck.grade import report
+from hwcheck.grade import predicates, report
 from hwcheck.grade.grader import grade_part, grade_submission
 from hwcheck.grade.keys import KeySet
 from hwcheck.grade.submission import submission_from_data
@@ -183,8 +186,24 @@ def test_gradient_descent_carries_from_a_slip():
     assert g.carried_forward == ("[2][1]", "[3][1]")
     assert g.score == pytest.approx(5 / 6, abs=1e-4)
     assert "The first wrong entry is `[1][1]`" in g.feedback and "error carried forward" in g.feedback
+    data = json.loads(report.format_result(_result_of(GD, {"iterates": student}), "json"))
+    assert data["problems"]["gd"]["parts"]["iterates"]["carried_forward"] == ["[2][1]", "[3][1]"]
     off = grade(GD.replace("parts: [iterates]", "parts: {iterates: {carry_forward: false}}"), "iterates", student)
     assert off.carried_forward == () and off.score == pytest.approx(3 / 6, abs=1e-4)
+
+
+def _result_of(spec, answers):
+    keys = KeySet([api.load_problem_text(spec)])
+    pid = keys.ids()[0]
+    return grade_submission(keys, submission_from_data({"student": "s1", "answers": {pid: answers}}, keys))
+
+
+def test_a_specs_reveal_setting_hides_values_and_steps():
+    spec = GD.replace("parts: [iterates]", "grading: {reveal: verdicts}")
+    md = report.format_result(_result_of(spec, {"iterates": _gd_run([1, 1], lr=0.3)}))
+    assert "Wrong entries: `[1][0]`" in md and "Expected" not in md and "How to get it" not in md
+    md = report.format_result(_result_of(spec, {"iterates": _gd_run([1, 1], lr=0.3)}), reveal="values")
+    assert "Expected" in md and "How to get it" not in md
 
 
 def test_no_carried_credit_from_a_copy_of_the_start():
@@ -286,6 +305,73 @@ def test_window_backward_from_the_students_own_forward_values_and_no_credit_from
     assert dp.carried_forward == () and dp.score == 0
 
 
+def test_optimizer_state_carries_from_the_students_own_state():
+    spec = ("{id: o, kind: optimizer_trace, given: {optimizer: momentum, f: 'x^2 + 3*y^2', start: {x: 5, y: -3}, "
+            "learning_rate: 0.1, steps: 3}, parts: [state]}")
+    # v_t = ρ v_{t−1} + ∇f(x_{t−1}) along the key's points, with a slip in v_1 carried on by the student
+    points, v, states = [[5.0, -3.0]], [0.0, 0.0], []
+    for t in range(3):
+        x, y = points[-1]
+        g = [2 * x, 6 * y]
+        v = [0.9 * v[0] + g[0], 0.9 * v[1] + g[1]]
+        points.append([x - 0.1 * v[0], y - 0.1 * v[1]])
+        states.append({"velocity": list(v)})
+    own = [{"velocity": [states[0]["velocity"][0] + 1, states[0]["velocity"][1]]}]
+    for t in (1, 2):
+        x, y = points[t]
+        own.append({"velocity": [0.9 * own[-1]["velocity"][0] + 2 * x, 0.9 * own[-1]["velocity"][1] + 6 * y]})
+    g = grade(spec, "state", own)
+    assert g.carried_forward == ("[1].velocity[0]", "[2].velocity[0]"), g.feedback
+    assert g.score == pytest.approx(5 / 6, abs=1e-4)
+
+
+def test_mlp_deltas_from_the_students_own_activations():
+    spec = ("{id: m, kind: mlp_backprop, given: {x: [1, 2], target: [1, 0], loss: half_sse, "
+            "layers: [{W: [[1, -1], [0.5, 1]], b: [0, 0], activation: tanh}, "
+            "{W: [[1, 2], [0, 1]], b: [1, 0], activation: sigmoid}]}, parts: [activations, deltas]}")
+    W1, W2 = np.array([[1, -1], [0.5, 1]]), np.array([[1, 2], [0, 1]])
+    a1 = np.tanh(W1 @ [1, 2])
+    a1[1] += 0.2  # a slip in the forward pass; the rest computed from it
+    a2 = 1 / (1 + np.exp(-(W2 @ a1 + [1, 0])))
+    d2 = (a2 - [1, 0]) * a2 * (1 - a2)
+    d1 = (W2.T @ d2) * (1 - a1 ** 2)
+    keys = KeySet([api.load_problem_text(spec)])
+    sub = submission_from_data({"student": "s1", "answers": {"m": {
+        "activations": [a1.tolist(), a2.tolist()], "deltas": [d1.tolist(), d2.tolist()]}}}, keys)
+    acts, deltas = grade_submission(keys, sub).problems[0].parts
+    assert acts.verdict == "partial" and deltas.verdict == "correct" and len(deltas.carried_forward) >= 3
+
+
+@given(st.floats(min_value=1e-4, max_value=1e4), st.integers(min_value=3, max_value=8), st.booleans())
+@settings(max_examples=200, deadline=None)
+def test_rounding_rule_on_any_value(x, digits, negative):
+    """x rounded to ``digits`` significant digits is right; two units off in the last digit is not;
+    rounded to 2 digits it is right but too short."""
+    x = -x if negative else x
+    written = Decimal(f"{x:.{digits - 1}e}")
+    assert predicates.rounded(str(written), x, 3) == "equal"
+    off = written + 2 * Decimal(1).scaleb(written.adjusted() - digits + 1).copy_sign(written)
+    assert predicates.rounded(str(off), x, 3) == "different"
+    short = Decimal(f"{x:.1e}")
+    assert predicates.rounded(str(short), x, 3) == "short"
+
+
+def test_vanishing_gradients_carry_from_a_slip_in_the_product():
+    spec = ("{id: v, kind: vanishing_gradient, given: {weights: [2, -1.5, 3, 0.5], x: 0.5, activation: tanh}, "
+            "parts: [gradients]}")
+    a, locs = 0.5, []
+    for w in (2, -1.5, 3, 0.5):  # a_l = tanh(w a_{l-1}); ∂a_l/∂a_{l-1} = (1 − a_l²) w
+        a = math.tanh(w * a)
+        locs.append((1 - a * a) * w)
+    own = [0.0] * 4
+    own[3] = locs[3]
+    own[2] = own[3] * locs[2] + 0.1  # a slip, then the product carried on from it
+    own[1] = own[2] * locs[1]
+    own[0] = own[1] * locs[0]
+    g = grade(spec, "gradients", own)
+    assert g.carried_forward == ("[0]", "[1]") and g.score == pytest.approx(3 / 4, abs=1e-4)
+
+
 # -- named mistakes, each produced independently -----------------------------------------------
 
 FANOUT = "{id: g, kind: comp_graph, given: {f: '(x + y) * max(y, z)', at: {x: 1, y: 2, z: 0}}, parts: [gradient]}"
@@ -378,6 +464,28 @@ def test_generic_mistakes_factor_and_neighbouring_part():
     assert grade(spec, "dL_dlogits", (2 * z.grad).tolist()).diagnosis == "factor_two"
     g = grade(spec, "dL_dlogits", p.tolist())
     assert g.diagnosis == "neighbouring_part" and "`probabilities`" in g.feedback
+
+
+def test_every_gradient_sign_flipped_and_half_of_it():
+    x, y, z = (torch.tensor(v, requires_grad=True) for v in (1.0, 2.0, 0.0))
+    ((x + y) * torch.maximum(y, z)).backward()
+    flipped = {"x": -float(x.grad), "y": -float(y.grad), "z": -float(z.grad)}
+    assert grade(FANOUT, "gradient", flipped).diagnosis == "sign_flipped"
+    halved = {"x": float(x.grad) / 2, "y": float(y.grad) / 2, "z": 0}
+    assert grade(FANOUT, "gradient", halved).diagnosis == "factor_half"
+
+
+def test_adam_without_bias_correction_when_it_is_on():
+    spec = ("{id: o, kind: optimizer_trace, given: {optimizer: adam, f: 'x^2 + 3*y^2', start: {x: 1, y: -1}, "
+            "learning_rate: 0.1, steps: 3}, parts: [iterates]}")
+    x, m, v, points = [1.0, -1.0], [0.0, 0.0], [0.0, 0.0], [[1.0, -1.0]]
+    for _ in range(3):  # Adam by hand, the moments used as they are
+        g = [2 * x[0], 6 * x[1]]
+        m = [0.9 * a + 0.1 * b for a, b in zip(m, g)]
+        v = [0.999 * a + 0.001 * b * b for a, b in zip(v, g)]
+        x = [xi - 0.1 * mi / (math.sqrt(vi) + 1e-7) for xi, mi, vi in zip(x, m, v)]
+        points.append(list(x))
+    assert grade(spec, "iterates", points).diagnosis == "no_bias_correction"
 
 
 # -- answers as students write them -------------------------------------------------------------

@@ -7,6 +7,7 @@ Pure phases over frozen data (STYLE.md, practice 4)::
     parse (parse.py)      raw answer + key    -> a value tree, or Unreadable
     compare (compare.py)  value trees         -> Comparison    (tiny predicates in predicates.py,
                                                                  symbolic ones in a killable worker)
+    carry (carry.py)      wrong entries       -> the ones right from the student's own earlier values
     feedback (grader.py)  Comparison + key    -> PartGrade     (wording in templates/en/grade/)
     render (report.py)    GradeResult         -> md / json / gradescope / csv / summary
 

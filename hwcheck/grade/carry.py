@@ -548,6 +548,43 @@ def _mlp(part):
     return hook
 
 
+def _vanishing(part):
+    """local derivatives from the student's own activations; gradients from the student's own
+    later gradient and local derivatives (∂a_L/∂a_l = ∂a_L/∂a_{l+1} · ∂a_{l+1}/∂a_l)."""
+    def hook(key, student, others):
+        from hwcheck.kinds.vanishing_gradient import weights
+
+        g = key.problem.given
+        ws = [float(w) for w in _memo(key, "carry_vg", lambda: weights(g))]
+        L = len(ws)
+        if part == "local_derivatives":
+            acts = floats(others("activations"))
+            if not isinstance(acts, list) or len(acts) != L + 1:
+                return None
+            out = []
+            for l in range(1, L + 1):
+                a = acts[l]
+                d = _fprime_from_output(g.activation, a) if isinstance(a, float) else None
+                out.append(None if d is None or a == 0 else d * ws[l - 1])
+            return out
+        own = floats(student)
+        locals_ = floats(others("local_derivatives"))
+        if not isinstance(locals_, list) or len(locals_) != L:
+            locals_ = [float(v) for v in key.solution.answers["local_derivatives"]]
+        if not isinstance(own, list) or len(own) != L:
+            return None
+        out = []
+        for l in range(L):
+            if l == L - 1:
+                out.append(locals_[l])
+                continue
+            up = own[l + 1]
+            out.append(None if not isinstance(up, float) or up == 0 or not isinstance(locals_[l], float)
+                       else up * locals_[l])
+        return out
+    return hook
+
+
 def _rows(value: Arr):
     if not all(isinstance(v, Num) for v in value.items):
         return None
@@ -567,6 +604,8 @@ HOOKS: dict[tuple[str, str], Callable] = {
     ("sgd_dataset", "losses"): _sgd_losses,
     **{("window_classifier", p): _wc(p) for p in ("h", "s", "delta", "ds_db", "ds_dW", "ds_dx", "ds_du")},
     **{("mlp_backprop", p): _mlp(p) for p in ("deltas", "grad_W", "grad_b", "W_new", "b_new")},
+    ("vanishing_gradient", "local_derivatives"): _vanishing("local_derivatives"),
+    ("vanishing_gradient", "gradients"): _vanishing("gradients"),
 }
 
 

@@ -8,7 +8,12 @@ rendered on first need (only when some part is wrong).
 Optional hooks a kind module may define (besides ``MISCONCEPTIONS``):
 ``PART_STEPS = {part: (macro, ...)}``, the steps to show when that part is
 wrong (otherwise: the first step whose data holds the part's answer, or all
-steps); ``grade_text(given, text)`` for free-text parts (the ``concept`` kind).
+steps); ``grade_text(given, text)`` for free-text parts (the ``concept`` kind);
+``GIVEN_ENTRIES = {part: (path, ...)}``, entries the statement gives (no credit);
+``MISTAKE_CREDIT = {name: fraction}``, a kind's default credit for a named mistake.
+A misconception may return ``model.Candidates([...])`` for a part: several wrong answers.
+Besides the kind's, every part is checked against generic mistakes (transposed, sign flipped,
+a factor 2 or ½, the start point left out, the value of another part of the problem).
 Kind templates may set ``mistakes = {name: one-line explanation}``.
 
 >>> from hwcheck.api import load_problem_text

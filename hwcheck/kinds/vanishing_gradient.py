@@ -179,6 +179,9 @@ def _sum_not_product(given) -> dict:
     return {"gradients": wrong} if wrong != solve(given).answers["gradients"] else {}
 
 
+# Entries the statement gives (a_0 = x): they earn no credit when graded.
+GIVEN_ENTRIES = {"activations": ("[0]",)}
+
 MISCONCEPTIONS = {
     "weights_left_out": _slopes_only,
     "sum_instead_of_product": _sum_not_product,
