@@ -609,10 +609,10 @@ def grade_file(path: str | Path, *, problems: str | Path | None = None, format: 
     _check_format(format, lang)
     keys = _grading_keys(problems, assignment)
     reviews = rv.merge(rv.read(reviewed)) if reviewed is not None else None
-    result, warnings = batch.grade_single(path, keys, lang=lang, reviews=reviews,
-                                          variants=_variant_keys(variants, keys))
-    text = GradedFile(batch.render_result(result, format, lang, warnings))
-    text.warnings = warnings
+    result, notes = batch.grade_single(path, keys, lang=lang, reviews=reviews,
+                                       variants=_variant_keys(variants, keys))
+    text = GradedFile(batch.render_result(result, format, lang, notes))
+    text.warnings = tuple(batch.say(lang, "note", n) for n in notes)
     return text
 
 

@@ -158,14 +158,14 @@ def results(root: Path, *, lang: str = "en") -> dict:
         return {"score": 0, "output": str(w.autograder_none(list(SUBMISSION_SUFFIXES))).strip(),
                 "output_format": "md", "tests": []}
     try:
-        result, warnings = batch.grade_single(chosen, keys, lang=lang)
+        result, notes = batch.grade_single(chosen, keys, lang=lang)
     except SubmissionError as exc:
         return {"score": 0, "output": str(w.autograder_unreadable(chosen.name, str(exc))).strip(),
                 "output_format": "md", "tests": []}
     data = gradescope(result, assignment.reveal, lang)
     others = [p.relative_to(root / "submission").as_posix() for p in candidates if p != chosen]
     data["output"] = str(w.autograder_summary(result, chosen.relative_to(root / "submission").as_posix(),
-                                              others, warnings)).strip()
+                                              others, notes)).strip()
     data["output_format"] = "md"
     return data
 

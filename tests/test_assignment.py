@@ -133,3 +133,17 @@ def test_sheet_problems_follow_the_assignment(course):
         api.problems_for([problems], assignment=path)
     with pytest.raises(HwcheckError, match="no problem specs"):
         api.problems_for([])
+
+
+def test_sheet_plumbing_hands_the_assignment_problems_to_render_sheet(course, monkeypatch):
+    _, path = course
+    seen = {}
+
+    def render_sheet(problems, *, format, lang):  # the signature issue 8's api.render_sheet has
+        seen["ids"] = [p.id for p in problems]
+        seen["points"] = [p.points for p in problems[1].parts]
+        return f"{format}/{lang}"
+
+    monkeypatch.setattr(api, "render_sheet", render_sheet, raising=False)
+    assert api.sheet(assignment=path, format="tex", lang="en") == "tex/en"
+    assert seen == {"ids": ["chain-sin-square", "init-xavier-tanh-dense"], "points": [4, 2]}

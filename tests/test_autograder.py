@@ -112,7 +112,7 @@ def test_run_autograder_writes_a_valid_results_json(built, tmp_path):
     assert results["score"] == 3 + 4 and [t["status"] for t in results["tests"]] == ["passed", "failed", "passed",
                                                                                        "failed"]
     assert results["output"].startswith("**Total: 7 / 10 points**")
-    assert "graph\\-sigmod" in results["output"]  # the unknown id is named
+    assert "unknown problem id `graph-sigmod`" in results["output"]  # the unknown id is named
     wrong = results["tests"][3]["output"]
     assert "1/192" in wrong or "0.0052" in wrong or "192" in wrong  # steps shown: the expected value appears
 

@@ -118,8 +118,8 @@ def test_cli_exit_status_and_stderr(problems, mixed, tmp_path):
     lines = result.output.splitlines()
     assert any(line.startswith(str(mixed["broken"]) + ": not graded, could not be read") for line in lines)
     assert any(line.startswith(str(mixed["copy"]) + ": duplicate student id") for line in lines)
-    assert lines[-1] == (f"graded 5 of 6 file(s) into {out}/: 1 with warnings, 1 not graded, "
-                         "4 sharing a student id, 0 answer(s) waiting for review")
+    assert lines[-1] == (f"graded 5 of 6 files into {out}/: 1 with warnings, 1 not graded, "
+                         "4 sharing a student id, 0 answers waiting for review")
     clean = runner.invoke(main, ["grade", str(mixed["good"]), "--problems", str(problems), "--out", str(out)])
     assert clean.exit_code == 0, clean.output
     help_text = runner.invoke(main, ["grade", "--help"]).output
@@ -137,7 +137,8 @@ def test_one_file_alone_is_graded_with_its_warnings(problems, mixed):
     assert len(warnings) == 3 and "did you mean 'chain-sin-square'?" in warnings[0]
     text = api.grade_file(mixed["typo"], problems=problems)
     assert text.startswith("# Grade report") and len(text.warnings) == 3
-    assert "**Warnings**\n\n- answers for the unknown problem id 'chain\\-sin\\-sqare'" in text
+    assert "**Warnings**\n\n- answers for the unknown problem id `chain-sin-sqare` were not graded (did you mean " \
+        "`chain-sin-square`?)" in text
 
 
 class Boom(Exception):

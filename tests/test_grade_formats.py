@@ -121,7 +121,7 @@ def test_batch_writes_everything_and_skips_the_bad_file(problems, class_files, t
     for row in rows:
         assert float(row["total"]) == pytest.approx(sum(float(row[pid]) for pid in batch.keys.ids()))
     summary = (out / "summary.md").read_text()
-    assert "3 submission file(s): 2 graded, 1 not graded" in summary
+    assert "3 submission files: 2 graded, 1 not graded" in summary
     assert "`transposed`" in summary and "`std_for_variance`" in summary
     assert json.loads((out / "s_1.json").read_text())["student"] == "s_1"
 

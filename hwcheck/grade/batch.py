@@ -64,7 +64,7 @@ def wording(lang: str = "en"):
     """The macros of ``templates/<lang>/grade/batch.j2`` (statuses, warnings, console lines)."""
     from hwcheck import render
 
-    return render.environment(lang).get_template("grade/batch.j2").make_module({})
+    return render.environment(lang).get_template("grade/batch.j2").make_module({"code": report.code})
 
 
 def say(lang: str, macro: str, *args, **kwargs) -> str:
@@ -247,8 +247,8 @@ def grade_one(path: str | Path, keys: KeySet, *, lang: str = "en") -> GradeResul
 
 def grade_single(path: str | Path, keys: KeySet, *, lang: str = "en",
                  reviews: Mapping[tuple, rv.Reviewed] | None = None,
-                 variants=None) -> tuple[GradeResult, tuple[str, ...]]:
-    """One file: its result and the warnings about it (in words). A file that cannot be read raises a
+                 variants=None) -> tuple[GradeResult, tuple[Note, ...]]:
+    """One file: its result and the warnings about it. A file that cannot be read raises a
     ``SubmissionError`` (whatever the cause), so the CLI says so in one line."""
     try:
         submission, notes = read(path, keys)
@@ -261,7 +261,7 @@ def grade_single(path: str | Path, keys: KeySet, *, lang: str = "en",
     result = with_warnings(grade_submission(keys, submission, lang=lang), notes, lang)
     if reviews:
         result, _, _ = rv.apply(result, submission.answers, reviews, lang=lang)
-    return result, tuple(say(lang, "note", n) for n in notes)
+    return result, notes
 
 
 # -- the batch ---------------------------------------------------------------------------------
@@ -414,12 +414,11 @@ def grade_many(paths: Iterable[str | Path], keys: KeySet, *, out: str | Path | N
     for row in rows:
         if row.result is None:
             continue
-        said = tuple(say(lang, "note", n) for n in row.notes)
-        documents[f"{row.stem}.md"] = render_result(row.result, "md", lang, said)
-        documents[f"{row.stem}.json"] = render_result(row.result, "json", lang, said)
+        documents[f"{row.stem}.md"] = render_result(row.result, "md", lang, row.notes)
+        documents[f"{row.stem}.json"] = render_result(row.result, "json", lang, row.notes)
         if fmt in ("gradescope", "html"):
             suffix = ".results.json" if fmt == "gradescope" else ".html"
-            documents[f"{row.stem}{suffix}"] = render_result(row.result, fmt, lang, said)
+            documents[f"{row.stem}{suffix}"] = render_result(row.result, fmt, lang, row.notes)
     documents["grades.csv"] = grades_csv(rows, keys.ids(), lang, total_points(keys))
     documents["review.csv"] = rv.review_csv(item for row in rows for item in row.reviews)
     batch = Batch(tuple(rows), (), keys, (), unused)
@@ -432,32 +431,32 @@ def grade_many(paths: Iterable[str | Path], keys: KeySet, *, out: str | Path | N
     return replace(batch, written=tuple(written), removed=tuple(removed))
 
 
-def render_result(result: GradeResult, fmt: str, lang: str = "en", warnings: Iterable[str] = ()) -> str:
-    """``report.format_result``, plus what the batch knows: the file's ``warnings`` (when the grade
+def render_result(result: GradeResult, fmt: str, lang: str = "en", notes: Iterable[Note] = ()) -> str:
+    """``report.format_result``, plus what the batch knows: the file's warnings (when the grade
     result does not carry them itself) and, for Gradescope, each test's ``status``. Each part's
     feedback is already worded at its ``reveal`` level (the spec's, else the assignment's), so nothing
     is re-worded here (a TA's note stays)."""
-    warnings = tuple(warnings)
+    notes = tuple(notes)
     if fmt == "html":  # the Markdown report (with its warnings) as one self-contained page
         from hwcheck import html
 
-        return html.page(render_result(result, "md", lang, warnings), lang)
+        return html.page(render_result(result, "md", lang, notes), lang)
     text = report.format_result(result, fmt, lang)
     carried = "warnings" in getattr(type(result), "__dataclass_fields__", {})
     if fmt == "json":
-        if not warnings or carried:
+        if not notes or carried:
             return text
         data = json.loads(text)
-        data.setdefault("warnings", list(warnings))
+        data.setdefault("warnings", [say(lang, "note", n) for n in notes])
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     if fmt == "gradescope":
         data = with_status(json.loads(text))
-        if warnings and not carried:
-            data["output"] = "\n\n".join(x for x in (data.get("output", ""), say_md(lang, "warnings_md", warnings)) if x)
+        if notes and not carried:
+            data["output"] = "\n\n".join(x for x in (data.get("output", ""), say_md(lang, "warnings_md", notes)) if x)
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    if warnings and not carried:
+    if notes and not carried:
         title, _, rest = text.partition("\n\n")
-        return f"{title}\n\n{say_md(lang, 'warnings_md', warnings)}\n\n{rest}"
+        return f"{title}\n\n{say_md(lang, 'warnings_md', notes)}\n\n{rest}"
     return text
 
 
