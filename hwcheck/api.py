@@ -190,6 +190,7 @@ def write_keys(paths: Iterable[str | Path], *, out: str | Path = "solutions", la
     entries = []
     pictures: list[tuple[str, bytes]] = []
     notes: list[str] = []
+    drawings = []
     for problem in problems:
         with guarded(problem.path, timeout):
             solution = solve(problem, timeout=None)
@@ -198,7 +199,11 @@ def write_keys(paths: Iterable[str | Path], *, out: str | Path = "solutions", la
             documents[f"{problem.id}.md"] = render.document(problem, solution, "md", lang, figures=planned)
             documents[f"{problem.id}.json"] = render_solution(problem, solution, format="json", lang=lang)
             entries.append({"problem": problem, "answers": render.answer_views(problem, solution, lang)})
-            pictures.extend(fig.render(items, problem.id) if items else [])
+        if items:
+            drawings.append((problem, items))
+    for problem, items in drawings:  # drawn after all documents, in this order, as the committed set was
+        with guarded(problem.path, timeout):
+            pictures.extend(fig.render(items, problem.id))
     documents["KEY.md"] = render.key_document(entries, lang)
     with writing(out):
         publish_folder(out, {**dict(pictures), **documents})
