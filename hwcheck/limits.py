@@ -326,15 +326,15 @@ def part_budget(work, seconds: float, *, key, outcome):
     (parsing, conversion and comparison together; SymPy's own worker is stopped at ``seconds``).
     Past it: ``invalid`` (``too_slow``) while the answer was being read, ``needs_review`` once
     it was read (``work`` sets ``stage["read"]``)."""
-    from hwcheck.grade.compare import Comparison
-    from hwcheck.grade.parse import Unreadable
-    from hwcheck.grade.values import leaves
-
     stage: dict = {}
     try:
         with budget(seconds + PART_MARGIN):
             return work(stage)
     except Expired as exc:
+        from hwcheck.grade.compare import Comparison
+        from hwcheck.grade.parse import Unreadable
+        from hwcheck.grade.values import leaves
+
         if stage.get("read"):
             n = leaves(key)
             return outcome("needs_review", 0.0, Comparison(total=n, right=0, undecided=n))
