@@ -228,21 +228,25 @@ def write_keys(paths: Iterable[str | Path], *, out: str | Path = "solutions", la
     entries = []
     pictures: list[tuple[str, bytes]] = []
     notes: list[str] = []
+    drawings = []
     for problem in problems:
         with guarded(problem.path, timeout):
             solution = solve(problem, timeout=None)
             planned, items, remarks = plan_figures(problem, solution, figures=figures)
             notes.extend(n for n in remarks if n not in notes)
+            documents[f"{problem.id}.md"] = render.document(problem, solution, "md", lang, figures=planned)
+            documents[f"{problem.id}.json"] = render_solution(problem, solution, format="json", lang=lang)
+            entries.append({"problem": problem, "answers": render.answer_views(problem, solution, lang),
+                            "instructor": render.instructor_view(problem, lang)})
+        drawings.append((problem, solution, items))
+    for problem, solution, items in drawings:  # figures after all documents, in problem order
+        with guarded(problem.path, timeout):
             drawn = fig.render(items, problem.id) if items else []
             pictures.extend(drawn)
-            documents[f"{problem.id}.md"] = render.document(problem, solution, "md", lang, figures=planned)
             if format == "html":  # the figures drawn once, inlined in the page and written beside it
                 svgs = {name: data.decode("utf-8") if isinstance(data, bytes) else data for name, data in drawn}
                 pages[f"{problem.id}.html"] = solution_page(problem, solution, lang=lang, figures=figures,
                                                             drawn=svgs)[0]
-            documents[f"{problem.id}.json"] = render_solution(problem, solution, format="json", lang=lang)
-            entries.append({"problem": problem, "answers": render.answer_views(problem, solution, lang),
-                            "instructor": render.instructor_view(problem, lang)})
     documents["KEY.md"] = render.key_document(entries, lang)
     if format == "html":
         from hwcheck import html

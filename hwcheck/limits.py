@@ -130,7 +130,7 @@ def budget(seconds: float | None):
 def _signal_budget(seconds: float):
     global _previous_handler
     frame = _Frame(seconds)
-    if not _frames:
+    if not _frames and signal.getsignal(signal.SIGPROF) is not _on_alarm:
         _previous_handler = signal.signal(signal.SIGPROF, _on_alarm)
     _frames.append(frame)
     _arm()
@@ -143,8 +143,10 @@ def _signal_budget(seconds: float):
     finally:
         _frames.remove(frame)
         _arm()
-        if not _frames:
-            signal.signal(signal.SIGPROF, _previous_handler or signal.SIG_IGN)
+        if not _frames and callable(_previous_handler):  # someone else's handler (a profiler): give it back
+            signal.signal(signal.SIGPROF, _previous_handler)
+            _previous_handler = None
+        # otherwise ours stays installed (harmless with no budget open), which saves two calls per part
 
 
 @contextmanager
@@ -324,15 +326,15 @@ def part_budget(work, seconds: float, *, key, outcome):
     (parsing, conversion and comparison together; SymPy's own worker is stopped at ``seconds``).
     Past it: ``invalid`` (``too_slow``) while the answer was being read, ``needs_review`` once
     it was read (``work`` sets ``stage["read"]``)."""
-    from hwcheck.grade.compare import Comparison
-    from hwcheck.grade.parse import Unreadable
-    from hwcheck.grade.values import leaves
-
     stage: dict = {}
     try:
         with budget(seconds + PART_MARGIN):
             return work(stage)
     except Expired as exc:
+        from hwcheck.grade.compare import Comparison
+        from hwcheck.grade.parse import Unreadable
+        from hwcheck.grade.values import leaves
+
         if stage.get("read"):
             n = leaves(key)
             return outcome("needs_review", 0.0, Comparison(total=n, right=0, undecided=n))

@@ -162,8 +162,8 @@ def submission_from_text(text: str, keys, *, file: str = "<text>", format: str =
     if _count_values(text, format) > options.MAX_NODES:
         raise SubmissionError(file, "", f"at most {options.MAX_NODES:,} values", "more")
     data = _load_json(text, file) if format == "json" else _load_yaml(text, file)
-    _check_data(data, file)
-    return submission_from_data(data, keys, file=file, default_student=default_student)
+    twice = _check_data(data, file)
+    return submission_from_data(data, keys, file=file, default_student=default_student, duplicates=twice)
 
 
 def _load_json(text: str, file: str):
@@ -233,10 +233,12 @@ def _count_values(text: str, format: str) -> int:
     return count
 
 
-def _check_data(data, file: str) -> None:
-    """Only JSON data, bounded depth and size (iteratively). A path is built only for an error."""
+def _check_data(data, file: str) -> bool:
+    """Only JSON data, bounded depth and size (iteratively). A path is built only for an error.
+    True if some map has a key written twice."""
     stack = [(data, None, None, 0)]  # value, parent entry, key in the parent, depth
     nodes = 0
+    twice = False
     while stack:
         entry = stack.pop()
         value, _, _, depth = entry
@@ -250,6 +252,7 @@ def _check_data(data, file: str) -> None:
                 raise SubmissionError(file, "", f"at most {options.MAX_NODES:,} values", "more")
             nodes -= len(value)
         if isinstance(value, Mapping):
+            twice = twice or getattr(value, "duplicate", None) is not None
             for key, item in value.items():
                 if isinstance(key, bool) or not isinstance(key, (str, int)):
                     raise SubmissionError(file, _path(entry) or "(top)", "text keys",
@@ -260,6 +263,7 @@ def _check_data(data, file: str) -> None:
         elif value is not None and not isinstance(value, (str, int, bool, Decimal)):
             raise SubmissionError(file, _path(entry), "a number, text, a list or a map",
                                   f"a {type(value).__name__}")
+    return twice
 
 
 def _path(entry) -> str:
@@ -292,7 +296,8 @@ def _join(where: str, key) -> str:
     return f"{where}.{key}" if where else str(key)
 
 
-def submission_from_data(data: Any, keys, *, file: str = "<data>", default_student: str | None = None) -> Submission:
+def submission_from_data(data: Any, keys, *, file: str = "<data>", default_student: str | None = None,
+                         duplicates: bool = True) -> Submission:
     """Check the structure of a submission already read into Python values."""
     if not isinstance(data, Mapping):
         raise SubmissionError(file, "", "a map with keys student and answers", _found(data))
@@ -335,9 +340,12 @@ def submission_from_data(data: Any, keys, *, file: str = "<data>", default_stude
                 raise SubmissionError(file, f"{where}.{name}", f"a part of this problem ({', '.join(asked)})",
                                       "an unknown part", did_you_mean(name, asked))
         out[pid] = {}
+        part_twice = getattr(parts, "duplicate", None)
         for name, value in parts.items():
-            twice = getattr(parts, "duplicate", None)
-            inner = twice if str(name) == str(twice) else _duplicate_in(value)
+            if part_twice is not None and str(name) == str(part_twice):
+                inner = part_twice
+            else:
+                inner = _duplicate_in(value) if duplicates else None
             out[pid][str(name)] = value if inner is None else Refused("duplicate_key", key=_short(inner))
     return Submission(student=student.strip(), file=file, answers=out)
 
