@@ -188,7 +188,8 @@ def write_keys(paths: Iterable[str | Path], *, out: str | Path = "solutions", la
             pages[out / f"{problem.id}.html"] = solution_page(problem, solution, lang=lang, figures=figures,
                                                               drawn=svgs if items else {})[0]
         documents[out / f"{problem.id}.json"] = render_solution(problem, solution, format="json", lang=lang)
-        entries.append({"problem": problem, "answers": render.answer_views(problem, solution, lang)})
+        entries.append({"problem": problem, "answers": render.answer_views(problem, solution, lang),
+                        "instructor": render.instructor_view(problem, lang)})
     documents[out / "KEY.md"] = render.key_document(entries, lang)
     if format == "html":
         from hwcheck import html

@@ -39,6 +39,7 @@ class Problem:
     given: Mapping[str, Any]
     parts: tuple[PartSpec, ...]
     path: str = "<memory>"
+    notation: Mapping[str, str] = field(default_factory=dict)  # role -> LaTeX symbol (spec key `notation:`)
 
     @property
     def part_names(self) -> tuple[str, ...]:

@@ -18,7 +18,8 @@ from hwcheck.errors import Invalid, SpecError, did_you_mean
 from hwcheck.model import DEFAULT_TOLERANCE, PartSpec, Problem
 from hwcheck.schema import convert_fields, found
 
-SPEC_KEYS = ("id", "title", "kind", "statement", "given", "parts")
+SPEC_KEYS = ("id", "title", "kind", "statement", "given", "parts", "notation")
+NOTATION_MAX = 40  # characters of one LaTeX symbol in `notation:`
 SPEC_SUFFIXES = (".yaml", ".yml")
 
 _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -123,7 +124,34 @@ def problem_from_mapping(raw: Any, *, file: str = "<memory>", default_id: str = 
     except Invalid as exc:
         key = "given" + exc.key if exc.key.startswith((".", "[")) else ("given." + exc.key if exc.key else "given")
         raise SpecError(file, key, exc.expected, exc.found, exc.hint) from None
-    return Problem(id=pid, kind=kind.name, title=title, statement=statement, given=given, parts=parts, path=file)
+    notation = _notation(raw.get("notation"), file)
+    return Problem(id=pid, kind=kind.name, title=title, statement=statement, given=given, parts=parts, path=file,
+                   notation=notation)
+
+
+def _notation(raw, file) -> dict:
+    """The optional ``notation:`` map, role -> LaTeX symbol (``{loss: E, point: w}``)."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        raise SpecError(file, "notation", "a map of role: LaTeX symbol (for example {loss: E})", found(raw))
+    out = {}
+    for role, symbol in raw.items():
+        if not isinstance(role, str) or not role.strip():
+            raise SpecError(file, "notation", "role names as text", found(role))
+        key = f"notation.{role}"
+        if isinstance(symbol, (int, Decimal)) and not isinstance(symbol, bool):
+            symbol = str(symbol)
+        if not isinstance(symbol, str) or not symbol.strip():
+            raise SpecError(file, key, "a short LaTeX symbol (for example E or \\theta)", found(symbol))
+        symbol = symbol.strip()
+        if len(symbol) > NOTATION_MAX or "\n" in symbol or "$" in symbol:
+            raise SpecError(file, key, f"a short LaTeX symbol (at most {NOTATION_MAX} characters, no $ or line break)",
+                            repr(symbol if len(symbol) <= 60 else symbol[:57] + "..."))
+        if symbol.count("{") != symbol.count("}"):
+            raise SpecError(file, key, "a LaTeX symbol with balanced braces", repr(symbol))
+        out[role] = symbol
+    return out
 
 
 def _text(raw, key, file, default):
