@@ -235,6 +235,7 @@ def _markdown(direction: str):
 
 
 _STRONG = re.compile(f"[A-Za-z{bidi.ARABIC}]")
+_NOT_FOR_HTML = re.compile(r"^```mermaid\n.*?\n```[ \t]*$|^<!-- latex\n.*?\n-->[ \t]*$", re.S | re.M)
 
 
 def _block_dir(tokens, idx) -> str | None:
@@ -269,6 +270,9 @@ def fragment(markdown: str, lang: str = "en", *, figures: Mapping[str, str] | No
     """
     direction = langs.direction(lang)
     import secrets
+
+    # LaTeX-only blocks (`<!-- latex ... -->`) are left out; a Mermaid drawing needs a script, so it is too.
+    markdown = _NOT_FOR_HTML.sub("", markdown)
 
     env: dict = {"marker": f"FIGURE-{secrets.token_hex(8)}:"}  # unforgeable by the text around it
     body = _markdown(direction).render(_neutralise_bidi(markdown), env)
