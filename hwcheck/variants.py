@@ -479,19 +479,46 @@ def self_test(problem: Problem, solution=None) -> str | None:
                 raise VariantError(f"{problem.path}: parts.{part}: expected the key to grade itself as correct "
                                    f"({syntax} syntax), found {grade.verdict}; this is a bug in hwcheck, "
                                    "please report it")
-    for name, wrong_answers in mistakes_of(problem).items():
-        for part, wrong in wrong_answers.items():
+    mistakes = mistakes_of(problem)
+    for name, wrong_answers in mistakes.items():
+        for part, candidates in wrong_answers.items():
             if part not in key.parts:
                 continue
-            grade = grade_part(key, part, render.json_value(wrong), cache=keys.cache)
-            if grade.verdict not in ("incorrect", "partial") or grade.diagnosis != name:
-                return f"mistake_hidden ({name} on {part})"
+            for wrong in candidates:
+                written = render.json_value(wrong)
+                grade = grade_part(key, part, written, cache=keys.cache)
+                if grade.verdict not in ("incorrect", "partial"):
+                    return f"mistake_hidden ({name} on {part})"
+                if grade.diagnosis != name and not _also_made_by(grade.diagnosis, part, written, mistakes):
+                    return f"mistake_hidden ({name} on {part})"
     return None
 
 
+def _also_made_by(other: str | None, part: str, written, mistakes: Mapping) -> bool:
+    """Does the named mistake ``other`` give this same answer too? (Two mistakes can coincide by
+    their nature: dropping the inner link of a chain is forgetting the inner derivative.)"""
+    from hwcheck import render
+
+    if other is None or other not in mistakes or part not in mistakes[other]:
+        return False
+    return any(_close(render.json_value(c), written) for c in mistakes[other][part])
+
+
+def _close(a, b) -> bool:
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_close(x, y) for x, y in zip(a, b))
+    if isinstance(a, Mapping) and isinstance(b, Mapping):
+        return a.keys() == b.keys() and all(_close(a[k], b[k]) for k in a)
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
+        return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
+    return a == b
+
+
 def mistakes_of(problem: Problem) -> dict:
-    """Each named mistake of the kind applied to the problem: {name: {part: wrong answer}}."""
+    """Each named mistake of the kind applied to the problem: ``{name: {part: [wrong answers]}}``
+    (a mistake may give several candidates for a part: ``model.Candidates``)."""
     from hwcheck import kinds
+    from hwcheck.model import Candidates
 
     out = {}
     for name, fn in kinds.get(problem.kind).misconceptions.items():
@@ -500,7 +527,7 @@ def mistakes_of(problem: Problem) -> dict:
         except Exception:  # noqa: BLE001 - a mistake that does not apply to this instance
             continue
         if isinstance(wrong, Mapping):
-            out[name] = dict(wrong)
+            out[name] = {part: list(a) if isinstance(a, Candidates) else [a] for part, a in wrong.items()}
     return out
 
 
