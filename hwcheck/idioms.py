@@ -96,6 +96,10 @@ def to_idiom(expr):
     u = _sigmoid_of(expr)
     if u is not None:
         return Sigmoid(to_idiom(u))
+    if expr.is_Pow and expr.exp.is_Integer and expr.exp < -1:  # SymPy writes σ(u)^n as (1 + e^{-u})^{-n}
+        u = _sigmoid_of(sp.Pow(expr.base, -1))
+        if u is not None:
+            return Sigmoid(to_idiom(u)) ** (-expr.exp)
     args = [to_idiom(a) for a in expr.args]
     return expr.func(*args) if args != list(expr.args) else expr
 

@@ -12,6 +12,7 @@ from hwcheck import api
 from hwcheck.errors import SpecError
 from hwcheck.expr import parse_expr, symbol
 from hwcheck.kinds import chain_rule
+from test_solution_text import rendered, text_problems  # the text checks of issue 8
 
 X, Y = symbol("x"), symbol("y")
 
@@ -141,7 +142,7 @@ def test_grader_names_the_missing_inner_derivative(tmp_path):
 from hwcheck import idioms  # noqa: E402
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(INNER), st.lists(st.sampled_from(POOL), min_size=1, max_size=3),
        st.integers(-12, 12), st.integers(-12, 12))
 def test_every_shown_derivative_is_the_derivative(inner, outers, kx, ky):
@@ -191,3 +192,21 @@ def test_a_rounded_value_is_never_claimed_equal(problems_dir):
     md = api.render_solution(api.load_problem(problems_dir / "chain-sin-square.yaml"))
     assert r"\left(\sqrt{\pi}\right) \approx 1.25331" in md
     assert "= 1.25331" not in md.split("## Answers")[0]
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(INNER), st.lists(st.sampled_from(POOL), min_size=1, max_size=3),
+       st.integers(-12, 12), st.integers(-12, 12))
+def test_random_chains_read_well(inner, outers, kx, ky):
+    """Random compositions through the text checks of test_solution_text."""
+    text, _ = inner
+    for hole, _op in outers:
+        text = hole.format(text)
+    at = {"x": sp.Rational(kx, 8), "y": sp.Rational(ky, 8)} if "y" in text else {"x": sp.Rational(kx, 8)}
+    try:
+        p, _ = _solve(text, at)
+    except SpecError:
+        assume(False)
+        return
+    md, key = rendered(p)
+    assert text_problems(md, key) == [], text

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from hwcheck import api, graph
 from hwcheck.errors import SpecError
 from hwcheck.kinds import comp_graph
+from test_solution_text import rendered, text_problems  # the text checks of issue 8
 
 VARS = ("x", "y", "z")
 
@@ -242,3 +243,22 @@ def test_non_rational_values_follow_the_number_policy():
     md = _md("tanh(x) * x", "{x: 1}")
     # tanh(1) = 0.761594155955765..., shown to 6 significant digits with "≈", never with "="
     assert "0.761594" in md and "= 0.761594" not in md.replace(r"\approx 0.761594", "")
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(trees, points)
+def test_random_graphs_read_well(tree, at):
+    """Random graphs through the text checks of test_solution_text (digits, chains, inline math,
+    leftovers) and the drawing's shape (one Mermaid node per graph node)."""
+    text, _ = tree
+    try:
+        p = api.load_problem_text("kind: comp_graph\ngiven: {f: '%s', at: {%s}}" % (
+            text, ", ".join(f"{k}: '{v}'" for k, v in at.items())))
+    except SpecError:
+        assume(False)
+        return
+    md, key = rendered(p)
+    assert text_problems(md, key) == [], text
+    rows = [r for r in api.solve(p).steps[0].data["rows"]]
+    if api.solve(p).steps[0].data["drawing"] is not None:
+        assert md.count('["') == len(rows), text

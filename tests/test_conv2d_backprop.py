@@ -12,6 +12,7 @@ from hwcheck import api
 from hwcheck.exact import ExactArray
 from hwcheck.kinds import conv2d_backprop as conv
 from hwcheck.schema import Given, convert_fields
+from test_solution_text import rendered, text_problems  # the text checks of issue 8
 
 
 def make_given(X, W, G=None, stride=1, padding=0, bias=0):
@@ -187,3 +188,18 @@ def test_long_entry_lists_are_elided():
     assert md.count("- $Y_{") == 11 and "5 more entries, each computed the same way" in md
     assert md.count(r"- $\frac{\partial L}{\partial Y_{") == 11 and "5 more patches" in md
     assert "- $Y_{0,0}" in md and "- $Y_{3,3}" in md  # the first and the last entries stay
+
+
+@settings(max_examples=15, deadline=None)
+@given(conv_case(entries=st.sampled_from([-2, -1, 0, 1, 2, "1/2", "-3/4", "0.25"])))
+def test_random_cases_read_well(case):
+    """Random convolutions (with fractions) through the text checks of test_solution_text."""
+    import json
+
+    X, W, G, stride, padding = case
+    given_ = {"X": X, "W": W, "dL_dY": G, "stride": stride, "padding": padding, "bias": "1/3"}
+    p = api.load_problem_text(json.dumps({"kind": "conv2d_backprop", "given": given_,
+                                          "parts": ["Y", "dL_dW", "dL_dX", "dL_db"]}))
+    md, key = rendered(p)
+    assert text_problems(md, key) == []
+    assert "(s)" not in md and md.count("\n- $") <= 3 * 11 + 3  # three lists, each at most 11 lines

@@ -10,6 +10,7 @@ from hypothesis import given, settings, strategies as st
 from hwcheck import api
 from hwcheck.kinds import init_bounds
 from hwcheck.schema import convert_fields
+from test_solution_text import rendered, text_problems  # the text checks of issue 8
 
 TORCH = {
     "xavier_uniform": torch.nn.init.xavier_uniform_,
@@ -149,3 +150,21 @@ def test_he_gain_is_mentioned_only_for_he():
 def test_he_with_another_activation_is_refused():
     with pytest.raises(Exception, match="given.activation: expected activation relu"):
         api.load_problem_text("{kind: init_bounds, given: {scheme: he_normal, n_in: 3, n_out: 2, activation: tanh}}")
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.sampled_from(init_bounds.SCHEMES), layer, st.sampled_from([1, "5/3", "sqrt(2)", "3/4"]),
+       st.sampled_from([None, "tanh", "relu", "sigmoid", "selu", "linear"]))
+def test_random_layers_read_well(scheme, shape, gain, activation):
+    """Random layers through the text checks of test_solution_text (digits, chains, leftovers)."""
+    import json
+
+    if scheme.startswith("he") and activation not in (None, "relu"):
+        activation = None
+    given_ = {"scheme": scheme, "gain": gain, **shape}
+    if activation:
+        given_["activation"] = activation
+    p = api.load_problem_text(json.dumps({"kind": "init_bounds", "given": given_,
+                                          "parts": ["fan_in", "fan_out", "variance", "std"]}))
+    md, key = rendered(p)
+    assert text_problems(md, key) == []

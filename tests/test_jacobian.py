@@ -12,6 +12,7 @@ from hwcheck import api
 from hwcheck.errors import SpecError
 from hwcheck.expr import parse_expr, symbol
 from hwcheck.kinds import jacobian
+from test_solution_text import rendered, text_problems  # the text checks of issue 8
 
 VARS = ("x1", "x2", "x3")
 
@@ -190,3 +191,22 @@ def test_a_near_softmax_is_not_taken_for_one():
     md = api.render_solution(_load("['exp(z1)/(exp(z1) + exp(z2))', '2*exp(z2)/(exp(z1) + exp(z2))']",
                                    ["z1", "z2"]))
     assert "softmax" not in md.split("## Solution")[1]
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(exprs, min_size=1, max_size=3), st.lists(st.integers(-12, 12), min_size=3, max_size=3))
+def test_random_jacobians_read_well(fs, ks):
+    """Random Jacobians (with their value and, for a scalar f, a nudge) through the text checks of
+    test_solution_text."""
+    text = "[" + ", ".join(f"'{t}'" for t, _ in fs) + "]" if len(fs) > 1 else f"'{fs[0][0]}'"
+    at = ", ".join(f"{n}: '{sp.Rational(k, 8)}'" for n, k in zip(VARS, ks))
+    nudge = "" if len(fs) > 1 else ", nudge: {x1: '%s'}" % (sp.Rational(ks[0], 8) + sp.Rational(1, 100))
+    parts = "[jacobian, value]" if len(fs) > 1 else "[jacobian, gradient, value, change]"
+    try:
+        p = api.load_problem_text(f"kind: jacobian\ngiven: {{f: {text}, vars: [x1, x2, x3], at: {{{at}}}{nudge}}}\n"
+                                  f"parts: {parts}")
+    except SpecError:
+        assume(False)
+        return
+    md, key = rendered(p)
+    assert text_problems(md, key) == []

@@ -1,5 +1,7 @@
 """mlp_backprop against torch autograd in float64 plus a manual SGD step, and the classic 2-2-2 example."""
 
+import re
+
 import pytest
 import sympy as sp
 import torch
@@ -182,3 +184,71 @@ def test_cross_entropy_target_must_be_a_distribution():
              "layers": [{"W": [[1], [2]], "b": [0, 0], "activation": "softmax"}]}
     with pytest.raises(SpecError, match=r"given\.target: .*add up to 1"):
         api.load_problem_text(yaml.safe_dump({"kind": "mlp_backprop", "given": given}))
+
+
+# -- the worked text (issue 8): what a student reads -----------------------------------------
+
+import nn_text  # noqa: E402
+
+
+def test_classic_text_keeps_the_statement_notation_and_digits():
+    md, key = nn_text.render_md(api.load_problem("problems/mlp-classic-2-2-2.yaml"))
+    assert nn_text.text_issues(md, key) == []
+    steps = nn_text.steps_of(md)
+    # the statement's E_total, never an L for the loss (and L is not the number of layers either)
+    assert r"E_{\text{total}} = \frac{1}{2} \sum_k" in steps and r"\partial E_{\text{total}}" in steps
+    assert not re.search(r"(?<![\\\w])L(?![\w])", steps)
+    # one rounding, six digits, the same in the steps and the Answers: no 20-digit decimals
+    assert "0.298371" in steps and "0.29837110876000268861" not in md
+    assert "0.358916" in steps and "0.358916" in md.split("## Answers")[1]
+    # the statement's 4-digit published figures are the roundings of the answers
+    a = key["answers"]
+    assert round(a["loss"]["value"], 4) == 0.2984 and round(a["W_new"]["value"][1][0][0], 4) == 0.3589
+    # the given data as the spec writes it (0.15, not 3/20)
+    assert r"\begin{bmatrix} 0.15 & 0.2 \\ 0.25 & 0.3 \end{bmatrix}" in steps
+
+
+def test_idioms_with_their_numbers():
+    md, _ = nn_text.render_md(api.load_problem("problems/mlp-classic-2-2-2.yaml"))
+    # sigma' = sigma(1 - sigma), from the forward values
+    assert r"\sigma(z^{[2]})\thinspace\bigl(1 - \sigma(z^{[2]})\bigr) = o \circ (1 - o)" in md
+    assert r"0.751365 \left(1 - 0.751365\right)" in md
+    md, _ = nn_text.render_md(api.load_problem("problems/mlp-tanh-relu-softmax.yaml"))
+    assert r"1 - \tanh^2(z^{[1]}) = 1 - a^{[1]} \circ a^{[1]}" in md and r"1 - \left(0.761594\right)^2" in md
+    assert r"\operatorname{ReLU}'(z^{[2]}) = \mathbb{1}[z^{[2]} > 0]" in md and r"\mathbb{1}[-0.409416 > 0]" in md
+    # softmax + cross-entropy: the Jacobian diag(o) − o oᵀ and o − t; δ is only the error signal
+    assert r"\operatorname{diag}(o) - o o^{\top}" in md and r"\delta^{[3]} = o - t" in md
+    assert r"\delta_{jk}" not in md
+
+
+def test_parentheses_by_precedence():
+    """(t − o)² with a negative or fractional o: parenthesised, never '- -' or a bare \\frac{..}{..}^2."""
+    raw = {"x": [1], "target": [0, 1], "loss": "half_sse", "learning_rate": "1/2",
+           "layers": [{"W": [["-1/2"], ["1/3"]], "b": [0, 0], "activation": "linear"}]}
+    md, key = nn_text.render_md(nn_text.problem("mlp_backprop", raw))
+    assert nn_text.text_issues(md, key) == []
+    assert r"\left(0 - \left(- \frac{1}{2}\right)\right)^2" in md and r"\left(1 - \frac{1}{3}\right)^2" in md
+    assert "- -" not in md and not re.search(r"\\frac\{[^{}]*\}\{[^{}]*\}\^", md)
+
+
+def test_cross_entropy_loss_does_not_log_a_rounded_number():
+    md, _ = nn_text.render_md(api.load_problem("problems/mlp-tanh-relu-softmax.yaml"))
+    line = next(d for d in nn_text.displays(md) if d.startswith(r"L = -\sum_k t_k \log o_k"))
+    assert line == r"L = -\sum_k t_k \log o_k = -\log o_{1} \approx 1.21092 \qquad \left(o_{1} = 0.297922\right)"
+
+
+def test_wide_layers_fit_the_latex_page(tmp_path):
+    if nn_text.PDFLATEX is None:
+        pytest.skip("pdflatex is not installed")
+    row = ["-0.35", "0.125", "1.5", "-2", "0.7", "0.05", "-0.9"]
+    raw = {"x": row[:6], "target": row[:5], "loss": "mse", "learning_rate": 0.1,
+           "layers": [{"W": [row[:6]] * 7, "b": row, "activation": "sigmoid"},
+                      {"W": [row] * 5, "b": row[:5], "activation": "tanh"}]}
+    assert nn_text.overfull_boxes(nn_text.problem("mlp_backprop", raw), tmp_path) == []
+
+
+@settings(max_examples=8, deadline=None)
+@given(networks())
+def test_random_instances_read_well(raw):
+    md, key = nn_text.render_md(nn_text.problem("mlp_backprop", raw))
+    assert nn_text.text_issues(md, key) == []

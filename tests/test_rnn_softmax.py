@@ -1,6 +1,7 @@
 """rnn_softmax: softmax counts from the seed, and the forward pass against torch in float64."""
 
 import json
+import re
 
 import pytest
 import sympy as sp
@@ -235,3 +236,66 @@ def test_string_labels_render():
     assert r"\text{negative}" in md and "(" in md
     tex = api.render_solution(p, format="tex")
     assert tex.rstrip().endswith(r"\end{document}")
+
+
+# -- the worked text (issue 8): what a student reads -----------------------------------------
+
+import nn_text  # noqa: E402
+
+
+def test_forward_digits_are_rounded_once():
+    """h_1 = tanh(1/2) is 0.462117157260...: printed 0.462117, never 0.462117135525 (rounded twice)."""
+    md, key = nn_text.render_md(api.load_problem("problems/rnn-forward-five-classes.yaml"))
+    assert nn_text.text_issues(md, key) == []
+    assert "0.462117135525" not in md and md.count("0.462117") >= 2  # the step and the Answers
+    # every step's loss term and the total, each rounded once from the exact value
+    assert r"-\log \hat{y}_{1, 0} \approx 1.93005" in md and "5.34584" in md.split("## Answers")[1]
+
+
+def test_shipped_statements_are_answered_and_render_on_github():
+    for name in ("rnn-sentiment-many-to-one", "rnn-sentiment-many-to-many", "rnn-sentiment-selected",
+                 "rnn-forward-five-classes"):
+        p = api.load_problem(f"problems/{name}.yaml")
+        md, key = nn_text.render_md(p)
+        assert nn_text.text_issues(md, key) == [], name
+        assert r"\{" not in md and r"\}" not in md, name  # GitHub drops them (statement and steps)
+    md, _ = nn_text.render_md(api.load_problem("problems/rnn-sentiment-many-to-one.yaml"))
+    # "how many times is softmax applied, and why is its output a probability distribution?"
+    assert r"N_{\text{softmax}} = 1" in md
+    assert "probability distribution" in md and r"\sum_{c} \hat{y}_{t,c}" in md and "strictly between 0 and 1" in md
+
+
+def test_notation_of_the_statement_is_kept():
+    g = {"architecture": "many_to_many", "x": [[1], [2]], "W_xh": [[1]], "W_hh": [["1/2"]], "W_hy": [[1], [-1]],
+         "labels": [0, 1]}
+    p = nn_text.problem("rnn_softmax", g, parts=list(kind.PARTS),
+                        notation={"hidden": "s", "output": r"\hat{p}", "logits": "z", "loss": "J", "pre": "u"})
+    md, key = nn_text.render_md(p)
+    assert nn_text.text_issues(md, key) == []
+    assert r"s_{1}, s_{2} = " in md and r"\hat{p}_{1} = \operatorname{softmax}(z_{1})" in md
+    assert r"u_{1} = W_{xh} x_{1} + W_{hh} s_{0} + b_h" in md
+    for math in nn_text.displays(nn_text.steps_of(md)):
+        assert not re.search(r"(?<![\\\w{])[hoaL](?![\w])", math), math
+        assert r"\hat{y}" not in math, math
+
+
+def test_label_count_message_has_no_plural_leftover():
+    with pytest.raises(SpecError) as info:
+        load({**FWD, "labels": [0]})
+    assert "found 1 label" in str(info.value) and "(s)" not in str(info.value)
+
+
+def test_wide_states_fit_the_latex_page(tmp_path):
+    if nn_text.PDFLATEX is None:
+        pytest.skip("pdflatex is not installed")
+    row = ["-0.35", "0.125", "1.5", "-2", "0.7", "0.05"]
+    g = {"architecture": "many_to_many", "x": [row[:4]] * 4, "W_xh": [row[:4]] * 6, "W_hh": [row] * 6,
+         "W_hy": [row] * 6, "labels": [0, 1, 2, 3]}
+    assert nn_text.overfull_boxes(load(g, list(kind.PARTS)), tmp_path) == []
+
+
+@settings(max_examples=8, deadline=None)
+@given(rnn_problems())
+def test_random_instances_read_well(g):
+    md, key = nn_text.render_md(load(g, list(kind.PARTS)))
+    assert nn_text.text_issues(md, key) == []

@@ -158,8 +158,11 @@ def _tokens(tex: str):
                     j += 1
                     if d == 0:
                         break
-                flush()
-                out.append(("sep", tex[i:j]))
+                if re.match(r"\s*(\(|\\left\s*\()", tex[j:]):  # a named function applied: \operatorname{ReLU}(x)
+                    buf.append(tex[i:j])
+                else:
+                    flush()
+                    out.append(("sep", tex[i:j]))
                 i = j
                 continue
             if depth == 0 and name in RELATIONS:
@@ -505,6 +508,7 @@ def rendered(problem) -> tuple[str, dict]:
      check_approx_pairs, "0.666666"),
     (r"$$\frac{1}{512} = \frac{2}{512} = 0.25$$", check_chains, r"\frac{1}{512} = \frac{2}{512}"),
     (r"$$a = 0.5 \cdot 1.41421 = 0.8$$", check_chains, "0.8"),
+    (r"$$\operatorname{ReLU}\left(\frac{1}{8}\right) = 0$$", check_chains, "ReLU"),
     (r"$A = \{1, 2\}$", check_inline_math, r"\{"),
     (r"$\mathrm{first\_moment}$", check_inline_math, r"\_"),
     (r"$\sigma\,(1 - \sigma)$", check_inline_math, r"\,"),
@@ -525,7 +529,7 @@ def test_the_checks_pass_good_text():
     good = (r"$$h_1 = \tanh\left(\frac{1}{2}\right) \approx 0.462117$$ and $\frac{1}{3} \approx 0.333333$, "
             r"$$\frac{1}{512} = \frac{2}{1024} \approx 0.00195313$$ $$a = 0.5 \cdot 1.41421 = 0.707105$$ "
             r"$A = \lbrace 1, 2\rbrace$, $\begin{bmatrix} 1 \cr 2 \end{bmatrix}$, two updates, "
-            r"$$\left(\frac{5}{3}\right)^{2} = \frac{25}{9}$$")
+            r"$$\left(\frac{5}{3}\right)^{2} = \frac{25}{9}$$ $$\operatorname{ReLU}(- \frac{1}{8}) = 0$$")
     assert text_problems(good) == []
 
 

@@ -1,5 +1,7 @@
 """window_classifier against torch autograd in float64."""
 
+import re
+
 import pytest
 import sympy as sp
 import torch
@@ -108,3 +110,56 @@ def test_refusals(given, key, words):
         api.load_problem_text(yaml.safe_dump({"kind": "window_classifier", "given": given}), file="p.yaml")
     message = str(info.value)
     assert message.startswith(f"p.yaml: {key}:") and words in message, message
+
+
+# -- the worked text (issue 8): what a student reads -----------------------------------------
+
+import nn_text  # noqa: E402
+
+
+def test_shipped_text_reads_well():
+    md, key = nn_text.render_md(api.load_problem("problems/window-ner-sigmoid.yaml"))
+    assert nn_text.text_issues(md, key) == []
+    steps = nn_text.steps_of(md)
+    # sigma' = sigma(1 - sigma) written with h, and its numbers
+    assert r"f'(z) = h \circ (1 - h) = \begin{bmatrix} 0.574443 \left(1 - 0.574443\right)" in steps
+    # no nested exact quotient of exponentials anywhere; every answer a 6-digit decimal
+    assert r"\frac{3 \left(1" not in md and r"e^{- \frac{3}{10}}" not in md
+    assert r"\delta = \begin{bmatrix} 0.366687 \cr -0.5 \end{bmatrix}" in md
+    # a negative weight in the score's sum is parenthesised
+    assert r"1.5 \cdot 0.574443 + \left(-2\right) \cdot 0.5 = -0.138336" in steps
+
+
+def test_relu_indicator_and_exact_values():
+    md, key = nn_text.render_md(api.load_problem("problems/window-relu-exact.yaml"))
+    assert nn_text.text_issues(md, key) == []
+    assert r"\mathbb{1}[- \frac{1}{2} > 0]" in md
+
+
+def test_notation_of_the_statement_is_kept():
+    p = nn_text.problem("window_classifier", {"x": [1, 2], "W": [[1, 0], [0, -1]], "b": [0, 0], "u": [3, 1],
+                                              "activation": "tanh"},
+                        notation={"score": "J", "hidden": "a", "pre": r"\theta", "score_weight": "v", "delta": r"\gamma"})
+    md, key = nn_text.render_md(p)
+    assert nn_text.text_issues(md, key) == []
+    assert r"\frac{\partial J}{\partial W}" in md and r"\gamma = v \circ f'(\theta)" in md
+    assert r"1 - a \circ a" in md  # tanh' = 1 - tanh^2 with the statement's a
+    for math in nn_text.displays(nn_text.steps_of(md)):
+        assert not re.search(r"(?<![\\\w])[szhu](?![\w])", math), math
+        assert r"\delta" not in math, math
+
+
+def test_wide_window_fits_the_latex_page(tmp_path):
+    if nn_text.PDFLATEX is None:
+        pytest.skip("pdflatex is not installed")
+    row = ["-0.35", "0.125", "1.5", "-2", "0.7", "0.05", "-0.9", "0.25", "1", "-0.5"]
+    p = nn_text.problem("window_classifier", {"x": row, "W": [row] * 4, "b": row[:4], "u": row[:4],
+                                              "activation": "tanh"})
+    assert nn_text.overfull_boxes(p, tmp_path) == []
+
+
+@settings(max_examples=8, deadline=None)
+@given(problems())
+def test_random_instances_read_well(raw):
+    md, key = nn_text.render_md(nn_text.problem("window_classifier", raw))
+    assert nn_text.text_issues(md, key) == []

@@ -30,7 +30,7 @@ from hwcheck.errors import Invalid
 from hwcheck.model import Part, Solution, Step
 from hwcheck.schema import Choice, Matrix, Vector
 
-TITLE = "Gradients of a window classifier (one hidden layer, a score s = uᵀ f(Wx + b))"
+TITLE = "Gradients of a window classifier (one hidden layer and a linear score)"
 
 GIVEN = {
     "x": Vector(doc="the input window (word vectors stacked), length m"),
