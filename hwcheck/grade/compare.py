@@ -154,6 +154,25 @@ def _compare(given, expected, ctx, tally: _Tally, path: str) -> None:
             tally.note(note, path=path)
 
 
+def matches(given, expected, ctx: Context) -> bool:
+    """``compare(given, expected, ctx).all_right``, stopping at the first entry that differs
+    (for recognising mistakes: most candidates differ at once)."""
+    if given is None:
+        return False
+    if isinstance(expected, Arr):
+        if not isinstance(given, Arr) or predicates.shape_relation(given.shape, expected.shape) not in ("same",
+                                                                                                      "vector"):
+            return False
+        return expected.size > 0 and all(scalar(g, e, ctx)[0] == "equal" for g, e in zip(given.items, expected.items))
+    if isinstance(expected, Map):
+        return isinstance(given, Map) and all(matches(given.get(k), v, ctx) for k, v in expected.items)
+    if isinstance(expected, Seq):
+        return isinstance(given, Seq) and given.given in (-1, len(expected.items)) and \
+            len(given.items) >= len(expected.items) and \
+            all(matches(g, e, ctx) for g, e in zip(given.items, expected.items))
+    return scalar(given, expected, ctx)[0] == "equal"
+
+
 def _absent(expected, tally: _Tally, path: str) -> None:
     """Every leaf of ``expected`` wrong, each under its own path (so that entries stay aligned)."""
     if isinstance(expected, Arr):

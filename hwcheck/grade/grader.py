@@ -169,19 +169,19 @@ def _decide(key, part, raw, cache, budget, pool, stage, answers) -> Outcome:
     if comparison.all_right:
         return Outcome("correct", 1.0, comparison, counted=comparison.total, right=comparison.total)
     prefixes = key.given_entries.get(part.name, ())
-    counted = [(p, o) for p, o in comparison.outcomes if not is_given_entry(p, prefixes)] \
-        if prefixes else list(comparison.outcomes)
-    if not counted:
-        counted = list(comparison.outcomes)
-    n_right = sum(1 for _, o in counted if o == "equal")
-    if comparison.all_right or (counted and n_right == len(counted)):
-        return Outcome("correct", 1.0, comparison, counted=len(counted), right=n_right)
+    n_counted, n_right = comparison.total, comparison.right
+    if prefixes:
+        counted = [o for p, o in comparison.outcomes if not is_given_entry(p, prefixes)]
+        if counted:
+            n_counted, n_right = len(counted), sum(1 for o in counted if o == "equal")
+    if n_counted and n_right == n_counted:
+        return Outcome("correct", 1.0, comparison, counted=n_counted, right=n_right)
     found = _diagnose(given, part, ctx, comparison)
     if found is not None:
         name, other = found
         credit = max(0.0, min(1.0, mistake_credit(key, part, name)))
         verdict = "correct" if credit >= 1 else ("partial" if credit > 0 else "incorrect")
-        return Outcome(verdict, credit, comparison, diagnosis=name, diagnosis_part=other, counted=len(counted),
+        return Outcome(verdict, credit, comparison, diagnosis=name, diagnosis_part=other, counted=n_counted,
                        right=n_right)
     carried: tuple = ()
     first_wrong = None
@@ -190,14 +190,14 @@ def _decide(key, part, raw, cache, budget, pool, stage, answers) -> Outcome:
 
         carried, first_wrong = carry.carried(key, part, given, comparison, ctx, answers or {}, prefixes)
     right = n_right + len(carried)
-    fraction = right / len(counted) if counted else 0.0
+    fraction = right / n_counted if n_counted else 0.0
     if comparison.undecided:
         verdict = "needs_review"
-    elif counted and right == len(counted):
+    elif n_counted and right == n_counted:
         verdict = "correct"  # every entry right, or right from the student's own earlier values
     else:
         verdict = "partial" if right else "incorrect"
-    return Outcome(verdict, fraction, comparison, carried=carried, first_wrong=first_wrong, counted=len(counted),
+    return Outcome(verdict, fraction, comparison, carried=carried, first_wrong=first_wrong, counted=n_counted,
                    right=right)
 
 
@@ -205,7 +205,7 @@ def _diagnose(given, part: PartKey, ctx: cmp.Context, comparison: cmp.Comparison
     """(name, other part or None) of the first misconception whose wrong answer the student gave."""
     quick = ctx.quick()
     for name, wrong in part.variants:
-        if cmp.compare(given, wrong, quick).all_right:
+        if cmp.matches(given, wrong, quick):
             if name.startswith("neighbouring_part:"):
                 return "neighbouring_part", name.split(":", 1)[1]
             return name, None
