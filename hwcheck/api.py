@@ -10,17 +10,19 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable
 
-from hwcheck import kinds, render
+from hwcheck import kinds, limits, render
 from hwcheck.errors import HwcheckError, Invalid, SpecError
 from hwcheck.model import Problem, Solution
 from hwcheck.spec import load_problem, problem_from_mapping, read_yaml, spec_files
 
-__all__ = ["load_problem", "load_problem_text", "solve", "render_solution", "solve_file",
+__all__ = ["load_problem", "load_problem_text", "solve", "render_solution", "solve_file", "render_sheet", "sheet_file",
            "write_keys", "validate", "list_kinds", "write_atomic", "write_solution", "plan_figures",
-           "grade_file", "grade_files", "load_assignment", "problems_for", "sheet", "build_autograder"]
+           "grade_file", "grade_files", "load_assignment", "problems_for", "sheet", "build_autograder",
+           "write_variants", "write_practice"]
 
 FIGURES_MISSING = "matplotlib is not installed, so no figures were drawn (pip install matplotlib)"
 
@@ -30,34 +32,85 @@ def load_problem_text(text: str, *, file: str = "<text>", default_id: str = "pro
     return problem_from_mapping(read_yaml(text, file), file=file, default_id=default_id)
 
 
-def solve(problem: Problem) -> Solution:
-    """Solve a checked problem exactly.
+def solve(problem: Problem, *, timeout: float | None = limits.SOLVE_SECONDS) -> Solution:
+    """Solve a checked problem exactly, within ``timeout`` seconds (None: no limit).
 
     Some inputs are found wrong only while solving (f undefined along an optimizer's path); the
     kind raises ``Invalid`` and it reaches the user as a ``SpecError`` naming the file and key.
+    Running out of time, or numbers too large to handle, is a ``SpecError`` too.
     """
-    try:
+    with guarded(problem.path, timeout):
         return kinds.get(problem.kind).solve(problem.given)
+
+
+def timeout_error(file: str, seconds: float) -> SpecError:
+    """The one line for a spec that ran out of its time budget."""
+    return SpecError(file, "", f"a problem checked and solved within the time limit of {seconds:g} s "
+                     "(--timeout SECONDS to change it)", "it still running when the limit was reached")
+
+
+@contextmanager
+def guarded(file: str, timeout: float | None):
+    """Run a block of work on one spec: under a hard-stopped time budget, with an ``Invalid`` from
+    a solver, numbers beyond the limits and a time-out all turned into a ``SpecError`` for ``file``."""
+    try:
+        with limits.hard_exit(timeout, str(timeout_error(file, timeout or 0))), limits.budget(timeout):
+            yield
+    except limits.Expired as exc:
+        raise timeout_error(file, exc.seconds) from None
     except Invalid as exc:
         key = exc.key.lstrip(".")
-        raise SpecError(problem.path, f"given.{key}" if key else "given", exc.expected, exc.found,
+        raise SpecError(file, f"given.{key}" if key else "given", exc.expected, exc.found,
                         exc.hint) from None
+    except (OverflowError, MemoryError, RecursionError, ValueError, ZeroDivisionError) as exc:
+        found = limits.resource_problem(exc)
+        if found is None:
+            raise
+        raise SpecError(file, "given", "inputs whose numbers stay within hwcheck's limits while solving "
+                        "(README, 'Limits')", found) from None
 
 
 def render_solution(problem: Problem, solution: Solution | None = None, *, format: str = "md",
                     lang: str = "en") -> str:
-    """The worked solution as Markdown (``md``), LaTeX (``tex``) or the JSON answer key (``json``)."""
+    """The worked solution as Markdown (``md``), LaTeX (``tex``), a self-contained HTML page (``html``)
+    or the JSON answer key (``json``)."""
     if format not in render.FORMATS:
         raise HwcheckError(f"unknown format {format!r}; expected one of {', '.join(render.FORMATS)}")
     solution = solve(problem) if solution is None else solution
+    if format == "html":
+        return solution_page(problem, solution, lang=lang)[0]
     if format == "json":
         return json.dumps(render.answer_key(problem, solution, lang), indent=2, ensure_ascii=False) + "\n"
     return render.document(problem, solution, format, lang)
 
 
-def solve_file(path: str | Path, *, format: str = "md", lang: str = "en") -> str:
-    """``hwcheck solve``: read, check, solve and render one spec."""
-    return render_solution(load_problem(path), format=format, lang=lang)
+def solve_file(path: str | Path, *, format: str = "md", lang: str = "en",
+               timeout: float | None = limits.SOLVE_SECONDS) -> str:
+    """``hwcheck solve``: read, check, solve and render one spec, all within ``timeout`` seconds."""
+    with guarded(str(path), timeout):
+        problem = load_problem(path)
+        return render_solution(problem, solve(problem, timeout=None), format=format, lang=lang)
+
+
+def draw_svgs(items, stem: str) -> dict[str, str]:
+    """Draw a kind's figures as SVG text, ``{file name: svg}`` (for pages that inline them)."""
+    from hwcheck import figures as fig
+
+    with tempfile.TemporaryDirectory() as tmp:
+        return {d["file"]: Path(d["path"]).read_text(encoding="utf-8") for d in fig.write(items, tmp, stem, "svg")}
+
+
+def solution_page(problem: Problem, solution: Solution, *, lang: str = "en", figures: bool = True,
+                  drawn: dict[str, str] | None = None) -> tuple[str, list[str]]:
+    """The worked solution as one self-contained HTML page (``hwcheck.html``), its figures inlined
+    as SVG; returns ``(html, notes)``. ``drawn`` reuses figures already drawn (``{file: svg}``)."""
+    from hwcheck import html
+
+    render.environment(lang)  # an unknown language fails here, before any drawing
+    planned, items, notes = plan_figures(problem, solution, figures=figures)
+    svgs = drawn if drawn is not None else (draw_svgs(items, problem.id) if items else {})
+    text = render.document(problem, solution, "md", lang, figures=planned)
+    return html.page(text, lang, title=problem.title, figures=svgs), notes
 
 
 class Written(list):
@@ -84,76 +137,145 @@ def plan_figures(problem: Problem, solution: Solution, *, figures: bool = True,
 
 
 def write_solution(spec: str | Path, output: str | Path, *, format: str = "md", lang: str = "en",
-                   figures: bool = True, figure_format: str = "svg") -> Written:
+                   figures: bool = True, figure_format: str = "svg",
+                   timeout: float | None = limits.SOLVE_SECONDS) -> Written:
     """``hwcheck solve -o``: write the solution; for Markdown also its figures beside it
-    (``<id>-<figure>.svg``, linked from the document)."""
+    (``<id>-<figure>.svg``, linked from the document). Checking, solving, rendering and drawing
+    share one budget of ``timeout`` seconds; nothing is written when it runs out."""
     from hwcheck import figures as fig
 
-    problem = load_problem(spec)
-    solution = solve(problem)
     output = Path(output)
-    planned, items, notes = plan_figures(problem, solution, figures=figures and format == "md", fmt=figure_format)
-    if format == "md":
-        text = render.document(problem, solution, "md", lang, figures=planned)
-    else:
-        text = render_solution(problem, solution, format=format, lang=lang)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    drawn = fig.write(items, output.parent, problem.id, figure_format) if items else []
-    write_atomic(output, text)
-    return Written([output] + [d["path"] for d in drawn], notes)
+    with guarded(str(spec), timeout):
+        problem = load_problem(spec)
+        solution = solve(problem, timeout=None)
+        if format == "html":  # figures inlined in the page, none beside it
+            text, notes = solution_page(problem, solution, lang=lang, figures=figures)
+            pictures = []
+        else:
+            planned, items, notes = plan_figures(problem, solution, figures=figures and format == "md",
+                                                 fmt=figure_format)
+            if format == "md":
+                text = render.document(problem, solution, "md", lang, figures=planned)
+            else:
+                text = render_solution(problem, solution, format=format, lang=lang)
+            pictures = fig.render(items, problem.id, figure_format) if items else []
+    with writing(output):
+        make_folder(output.parent)
+        drawn = []
+        for name, data in pictures:
+            write_atomic(output.parent / name, data)
+            drawn.append(output.parent / name)
+        write_atomic(output, text)
+    return Written([output] + drawn, notes)
 
 
-def validate(paths: Iterable[str | Path]) -> tuple[list[Problem], list[SpecError]]:
-    """Check every spec under ``paths``; return the good problems and the errors."""
+def validate(paths: Iterable[str | Path], *,
+             timeout: float | None = limits.SOLVE_SECONDS) -> tuple[list[Problem], list[SpecError]]:
+    """Check every spec under ``paths`` (each within ``timeout`` seconds); return the good
+    problems and the errors. Ids must be unique in the set, also ignoring case (they become
+    file names, and some file systems ignore case)."""
     problems, errors = [], []
-    files = spec_files(paths)
+    paths = list(paths)
+    try:
+        files = spec_files(paths)
+    except OSError as exc:
+        raise HwcheckError(os_message(exc)) from None
     for f in files:
         try:
-            problems.append(load_problem(f))
+            with guarded(str(f), timeout):
+                problems.append(load_problem(f))
         except SpecError as exc:
             errors.append(exc)
-    seen: dict[str, str] = {}
+    seen: dict[str, Problem] = {}
     for p in problems:
-        if p.id in seen:
-            errors.append(SpecError(p.path, "id", "an id unique in the set", f"{p.id!r}, also used by {seen[p.id]}"))
-        seen.setdefault(p.id, p.path)
+        other = seen.get(p.id.casefold())
+        if other is not None:
+            same = "also used by" if other.id == p.id else f"the same file name as {other.id!r} in"
+            errors.append(SpecError(p.path, "id", "an id unique in the set (ignoring case)",
+                                    f"{p.id!r}, {same} {other.path}"))
+        seen.setdefault(p.id.casefold(), p)
     if not files:
         errors.append(SpecError(", ".join(map(str, paths)) or ".", "", "problem specs (*.yaml)", "none"))
     return problems, errors
 
 
 def write_keys(paths: Iterable[str | Path], *, out: str | Path = "solutions", lang: str = "en",
-               figures: bool = True, assignment: str | Path | None = None) -> list[Path]:
+               figures: bool = True, assignment: str | Path | None = None, format: str = "md",
+               timeout: float | None = limits.SOLVE_SECONDS) -> list[Path]:
     """``hwcheck key``: solve every spec; write ``<id>.md``, ``<id>.json`` and ``KEY.md``,
     and the figures of kinds that draw them (``<id>-<figure>.svg``; not with ``figures=False``).
+    With ``format="html"``, also ``<id>.html`` and ``KEY.html``: self-contained pages that link
+    each other, figures inlined.
 
-    Every spec is checked and solved before anything is written, so a bad spec
-    leaves the output folder as it was. The list returned also has ``notes``.
+    Every spec is checked, solved, rendered and drawn (each within ``timeout`` seconds) before
+    anything is written; the new set is then built in a staging folder and swapped into place,
+    so a reader sees the old set or the new one, never a mix, and a bad spec or a run stopped
+    midway leaves the output folder as it was. Files in the folder that this run does not
+    write are kept. The list returned also has ``notes``.
     """
     from hwcheck import figures as fig
 
-    problems, errors = validate(paths) if assignment is None else (list(load_assignment(assignment).problems), [])
+    if format not in ("md", "html"):
+        raise HwcheckError(f"unknown format {format!r}; expected one of md, html")
+    render.environment(lang)  # an unknown language fails before anything is solved
+    problems, errors = validate(paths, timeout=timeout) if assignment is None else \
+        (list(load_assignment(assignment).problems), [])
     if errors:
         raise KeySetError(errors)
     out = Path(out)
-    documents: dict[Path, str] = {}
+    documents: dict[str, str | bytes] = {}
+    pages: dict[str, str] = {}
     entries = []
-    drawings, notes = [], []
+    pictures: list[tuple[str, bytes]] = []
+    notes: list[str] = []
     for problem in problems:
-        solution = solve(problem)
-        planned, items, remarks = plan_figures(problem, solution, figures=figures)
-        notes.extend(n for n in remarks if n not in notes)
-        if items:
-            drawings.append((items, problem.id))
-        documents[out / f"{problem.id}.md"] = render.document(problem, solution, "md", lang, figures=planned)
-        documents[out / f"{problem.id}.json"] = render_solution(problem, solution, format="json", lang=lang)
-        entries.append({"problem": problem, "answers": render.answer_views(problem, solution, lang)})
-    documents[out / "KEY.md"] = render.key_document(entries, lang)
-    out.mkdir(parents=True, exist_ok=True)
-    for path, text in documents.items():
-        write_atomic(path, text)
-    drawn = [d["path"] for items, pid in drawings for d in fig.write(items, out, pid)]
-    return Written(list(documents) + drawn, notes)
+        with guarded(problem.path, timeout):
+            solution = solve(problem, timeout=None)
+            planned, items, remarks = plan_figures(problem, solution, figures=figures)
+            notes.extend(n for n in remarks if n not in notes)
+            drawn = fig.render(items, problem.id) if items else []
+            pictures.extend(drawn)
+            documents[f"{problem.id}.md"] = render.document(problem, solution, "md", lang, figures=planned)
+            if format == "html":  # the figures drawn once, inlined in the page and written beside it
+                svgs = {name: data.decode("utf-8") if isinstance(data, bytes) else data for name, data in drawn}
+                pages[f"{problem.id}.html"] = solution_page(problem, solution, lang=lang, figures=figures,
+                                                            drawn=svgs)[0]
+            documents[f"{problem.id}.json"] = render_solution(problem, solution, format="json", lang=lang)
+            entries.append({"problem": problem, "answers": render.answer_views(problem, solution, lang),
+                            "instructor": render.instructor_view(problem, lang)})
+    documents["KEY.md"] = render.key_document(entries, lang)
+    if format == "html":
+        from hwcheck import html
+
+        links = {f"{p.id}.md": f"{p.id}.html" for p in problems}
+        pages["KEY.html"] = html.page(documents["KEY.md"], lang, links=links)
+    documents.update(pages)
+    with writing(out):
+        publish_folder(out, {**dict(pictures), **documents})
+    return Written([out / name for name in documents] + [out / name for name, _ in pictures], notes)
+
+
+def render_sheet(problems: Iterable[Problem], *, format: str = "md", lang: str = "en") -> str:
+    """``hwcheck sheet``: the problem sheet of ``problems`` (SPEC section 8) as Markdown or LaTeX:
+    title, statement, given data and the asked parts with their points; no answers, no steps."""
+    if format not in SHEET_FORMATS:
+        raise HwcheckError(f"unknown sheet format {format!r}; expected one of {', '.join(SHEET_FORMATS)}")
+    if format == "html":
+        from hwcheck import html
+
+        return html.page(render.sheet_document(list(problems), "md", lang), lang)
+    return render.sheet_document(list(problems), format, lang)
+
+
+def sheet_file(paths: Iterable[str | Path], *, format: str = "md", lang: str = "en") -> str:
+    """The sheet of every spec under ``paths`` (files or folders); every spec is checked first."""
+    problems, errors = validate(paths)
+    if errors:
+        raise KeySetError(errors)
+    return render_sheet(problems, format=format, lang=lang)
+
+
+SHEET_FORMATS = ("md", "tex", "html")
 
 
 class KeySetError(HwcheckError):
@@ -179,25 +301,239 @@ def list_kinds() -> list[dict]:
     return out
 
 
-def write_atomic(path: str | Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file, so no reader sees half of it.
+def write_atomic(path: str | Path, text: str | bytes) -> None:
+    """Write ``text`` (or bytes) to ``path`` through a temporary file, so no reader sees half of it.
 
-    A path that exists and is not a regular file (``/dev/null``, a pipe) is written
-    directly: replacing it would destroy it.
+    The file gets the mode an ordinary ``open()`` would give it: the mode of the file it
+    replaces, or 0666 less the umask for a new file. A path that exists and is not a regular
+    file (``/dev/null``, a pipe) is written directly: replacing it would destroy it. ``OSError``
+    (a read-only folder, a full disk) is left to the caller; ``writing`` turns it into one line.
     """
     path = Path(path)
+    data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
     if path.exists() and not path.is_file():
-        with open(path, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
+        with open(path, "wb") as f:
+            f.write(data)
         return
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    mode = file_mode(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:60]}.", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fchmod(f.fileno(), mode) if hasattr(os, "fchmod") else None
         os.replace(tmp, path)
     except BaseException:
-        os.unlink(tmp)
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
         raise
+
+
+def file_mode(path: Path) -> int:
+    """The permission bits ``open(path, "w")`` would leave: those of the existing file, or
+    0666 less the process's umask."""
+    import stat
+
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        return 0o666 & ~current_umask()
+
+
+def current_umask() -> int:
+    try:  # Linux: read it without changing it (os.umask is process-wide and not thread-safe)
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def os_message(exc: OSError) -> str:
+    """One line for a failed file operation: the path and the system's reason."""
+    target = exc.filename if exc.filename is not None else ""
+    reason = exc.strerror or type(exc).__name__
+    return f"cannot write {target}: {reason}" if target else f"cannot write: {reason}"
+
+
+@contextmanager
+def writing(target: str | Path):
+    """Turn an ``OSError`` while writing ``target`` into one clear ``HwcheckError`` line."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.filename is None:
+            exc.filename = str(target)
+        raise HwcheckError(os_message(exc)) from None
+
+
+def make_folder(folder: Path) -> None:
+    """``mkdir -p``; a file in the way is named as such."""
+    for part in [folder, *folder.parents]:
+        if part.exists() and not part.is_dir():
+            raise NotADirectoryError(20, "a file is in the way of the folder", str(part))
+        if part.exists():
+            break
+    folder.mkdir(parents=True, exist_ok=True)
+
+
+def publish_folder(out: str | Path, files: dict) -> None:
+    """Write ``files`` (name -> text or bytes) into the folder ``out`` as one change.
+
+    The files are written into a staging folder first; the staging folder then receives the
+    files of ``out`` that this run does not write (hard links, or copies), and is swapped with
+    ``out`` in one rename (``renameat2(RENAME_EXCHANGE)`` on Linux). Where a swap cannot be
+    made (``out`` is the working folder or a mount point, another system), the staged files
+    are moved into ``out`` one by one, figures first and ``KEY.md`` last. A failure or a kill
+    before the swap leaves ``out`` as it was.
+    """
+    import shutil
+
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise NotADirectoryError(20, "a file is in the way of the folder", str(out))
+    real = out.resolve() if out.exists() else out.absolute()
+    swap = not out.exists() or _swappable(real)
+    stage = None
+    if swap:
+        make_folder(real.parent)
+        try:
+            stage = Path(tempfile.mkdtemp(prefix=f".{real.name[:60]}.staging-", dir=real.parent))
+        except OSError:
+            swap = False
+    if not swap:
+        make_folder(real)
+        stage = Path(tempfile.mkdtemp(prefix=".hwcheck-staging-", dir=real))
+
+    def cleanup():
+        shutil.rmtree(stage, ignore_errors=True)
+
+    try:
+        for name, data in files.items():
+            write_atomic(stage / name, data)
+        if not swap:
+            order = sorted(files, key=lambda n: (n == "KEY.md", not n.endswith(".svg"), n))
+            for name in order:
+                os.replace(stage / name, real / name)
+            return
+        if real.exists():
+            _carry_over(real, stage, set(files) | {stage.name})
+            os.chmod(stage, os.stat(real).st_mode & 0o7777)
+            if not _exchange(stage, real):
+                old = real.with_name(stage.name + "-old")
+                os.rename(real, old)
+                try:
+                    os.rename(stage, real)
+                except OSError:
+                    os.rename(old, real)
+                    raise
+                stage = old
+        else:
+            os.chmod(stage, 0o777 & ~current_umask())
+            os.rename(stage, real)
+    finally:
+        cleanup()
+
+
+def _swappable(real: Path) -> bool:
+    """Can ``real`` be replaced by a rename? Not the working folder (or one above it), not a
+    mount point."""
+    try:
+        cwd = Path.cwd().resolve()
+    except OSError:
+        return False
+    if real == cwd or real in cwd.parents or os.path.ismount(real):
+        return False
+    return os.stat(real).st_dev == os.stat(real.parent).st_dev
+
+
+def _carry_over(old: Path, stage: Path, skip: set) -> None:
+    """Bring the entries of ``old`` that this run does not write into ``stage`` (hard links
+    where possible, else copies), keeping symbolic links as links."""
+    import shutil
+
+    def link_or_copy(src, dst):
+        try:
+            os.link(src, dst, follow_symlinks=False)
+        except OSError:
+            shutil.copy2(src, dst, follow_symlinks=False)
+
+    for entry in os.scandir(old):
+        if entry.name in skip:
+            continue
+        target = stage / entry.name
+        if entry.is_dir(follow_symlinks=False):
+            shutil.copytree(entry.path, target, symlinks=True, copy_function=link_or_copy)
+        else:
+            link_or_copy(entry.path, target)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (Linux ``renameat2`` with ``RENAME_EXCHANGE``); False where
+    the system cannot."""
+    import ctypes
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
+
+
+# -- variants and practice (SPEC section 7); the work is in hwcheck.variants ------------
+
+def write_variants(specs: Iterable[str | Path] = (), *, roster: str | Path, out: str | Path, lang: str = "en",
+                   assignment: str | Path | None = None, on_progress=None) -> Written:
+    """``hwcheck variants``: each student's concrete specs and problem sheet in ``OUT/<student>/``,
+    the instructor's keys in ``OUT/keys/<student>/``, and ``OUT/variants.csv``.
+
+    Every variant is drawn and self-tested before anything is written; re-running gives the same bytes.
+    """
+    from hwcheck import variants
+
+    students = variants.read_roster(roster)
+    drawn = variants.build(problems_for(specs, assignment=assignment), students, on_progress=on_progress)
+    out = Path(out)
+    documents: dict[Path, str] = {out / variants.INDEX: variants.index_text(students)}
+    for student, items in drawn.items():
+        folder = variants.folder_name(student)
+        for v in items:
+            documents[out / folder / f"{v.problem.id}.yaml"] = variants.dump_spec(v.raw)
+            solution = solve(v.problem)
+            documents[out / "keys" / folder / f"{v.problem.id}.json"] = render_solution(
+                v.problem, solution, format="json", lang=lang)
+            documents[out / "keys" / folder / f"{v.problem.id}.md"] = render.document(v.problem, solution, "md", lang)
+        documents[out / folder / "sheet.md"] = render_sheet([v.problem for v in items], format="md", lang=lang)
+    for path, text in documents.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, text)
+    return Written(list(documents))
+
+
+def write_practice(kind: str, *, seed: int | None = None, out: str | Path = ".") -> Written:
+    """``hwcheck practice KIND``: a fresh problem of that kind (its built-in template with new numbers)
+    and a blank answer file for it."""
+    from hwcheck import variants
+
+    raw, problem = variants.practice(kind, seed)
+    out = Path(out)
+    spec_path = out / f"{problem.id}.yaml"
+    answers_path = out / f"{problem.id}-answers.json"
+    out.mkdir(parents=True, exist_ok=True)
+    write_atomic(spec_path, variants.dump_spec(raw))
+    write_atomic(answers_path, variants.blank_answers(problem))
+    return Written([spec_path, answers_path])
 
 
 # -- grading (SPEC sections 4, 5 and 9); the work is in hwcheck.grade ----------------
@@ -230,9 +566,6 @@ def sheet(paths: Iterable[str | Path] = (), *, assignment: str | Path | None = N
           lang: str = "en") -> str:
     """``hwcheck sheet [SPECS...] [--assignment FILE]``: the hand-out of the chosen problems
     (``render_sheet`` does the rendering)."""
-    render_sheet = globals().get("render_sheet")
-    if render_sheet is None:
-        raise HwcheckError("problem sheets are not available in this version of hwcheck")
     return render_sheet(problems_for(paths, assignment=assignment), format=format, lang=lang)
 
 
@@ -249,9 +582,10 @@ def _grading_keys(problems: str | Path | None, assignment: str | Path | None):
     return batch.load_keys(options.DEFAULT_PROBLEMS if problems is None else problems)
 
 
-def _check_format(format: str) -> None:
+def _check_format(format: str, lang: str = "en") -> None:
     from hwcheck.grade import options
 
+    render.environment(lang)  # an unknown language is refused before any grading
     if format not in options.FORMATS:
         raise HwcheckError(f"unknown format {format!r}; expected one of {', '.join(options.FORMATS)}")
 
@@ -263,7 +597,8 @@ class GradedFile(str):
 
 
 def grade_file(path: str | Path, *, problems: str | Path | None = None, format: str = "md", lang: str = "en",
-               assignment: str | Path | None = None, reviewed: str | Path | None = None) -> GradedFile:
+               assignment: str | Path | None = None, reviewed: str | Path | None = None,
+               variants: str | Path | None = None) -> GradedFile:
     """``hwcheck grade FILE``: one submission graded against the problems in ``problems`` (default
     ``problems/``) or those of ``assignment``, as Markdown (``md``), SPEC JSON (``json``) or Gradescope
     ``results.json`` (``gradescope``). Answers to problem ids or parts not in the set are left out and
@@ -271,10 +606,11 @@ def grade_file(path: str | Path, *, problems: str | Path | None = None, format: 
     from hwcheck.grade import batch
     from hwcheck.grade import review as rv
 
-    _check_format(format)
+    _check_format(format, lang)
     keys = _grading_keys(problems, assignment)
     reviews = rv.merge(rv.read(reviewed)) if reviewed is not None else None
-    result, notes = batch.grade_single(path, keys, lang=lang, reviews=reviews)
+    result, notes = batch.grade_single(path, keys, lang=lang, reviews=reviews,
+                                       variants=_variant_keys(variants, keys))
     text = GradedFile(batch.render_result(result, format, lang, notes))
     text.warnings = tuple(batch.say(lang, "note", n) for n in notes)
     return text
@@ -282,7 +618,7 @@ def grade_file(path: str | Path, *, problems: str | Path | None = None, format: 
 
 def grade_files(paths: Iterable[str | Path], *, problems: str | Path | None = None, out: str | Path | None = None,
                 format: str = "md", lang: str = "en", assignment: str | Path | None = None,
-                reviewed: str | Path | None = None, on_progress=None):
+                reviewed: str | Path | None = None, on_progress=None, variants: str | Path | None = None):
     """``hwcheck grade FILE... --out DIR``: grade a class, each problem solved once.
 
     Returns a ``hwcheck.grade.batch.Batch``: a ``Row`` for every file (graded, or why not), the
@@ -294,10 +630,19 @@ def grade_files(paths: Iterable[str | Path], *, problems: str | Path | None = No
     """
     from hwcheck.grade import batch
 
-    _check_format(format)
+    _check_format(format, lang)
     keys = _grading_keys(problems, assignment)
     return batch.grade_many(paths, keys, out=out, lang=lang, fmt=format, reviewed=reviewed,
-                            on_progress=on_progress)
+                            on_progress=on_progress, variants=_variant_keys(variants, keys))
+
+
+def _variant_keys(variants: str | Path | None, keys):
+    """``--variants OUT``: each student's own problem set (``hwcheck variants`` wrote OUT)."""
+    if variants is None:
+        return None
+    from hwcheck.variants import VariantKeys
+
+    return VariantKeys(variants, keys)
 
 
 def build_autograder(assignment: str | Path, output: str | Path, *, wheel: str | Path | None = None,

@@ -45,6 +45,7 @@ class SpecError(HwcheckError):
     """
 
     def __init__(self, file: str, key: str, expected: str, found: str, hint: str = ""):
+        key, expected, found = echo(key), echo(expected, 400), echo(found, 200)
         self.file, self.key, self.expected, self.found, self.hint = file, key, expected, found, hint
         where = f"{file}: {key}" if key else file
         message = f"{where}: expected {expected}, found {found}"
@@ -64,6 +65,17 @@ class Invalid(HwcheckError):
         self.expected, self.found, self.key, self.hint = expected, found, key, hint
 
 
+def echo(text: str, width: int = 80) -> str:
+    """A piece of the user's input inside a message: shortened (``hwcheck.limits.shorten``)
+    and on one line."""
+    from hwcheck.limits import shorten
+
+    text = str(text)
+    if len(text) > width:
+        text = shorten(text, width)
+    return text.replace("\n", "\\n").replace("\r", "\\r")
+
+
 def did_you_mean(word, options) -> str:
     """A hint naming the closest option, or ''.
 
@@ -73,6 +85,8 @@ def did_you_mean(word, options) -> str:
     from difflib import get_close_matches
 
     options = [str(o) for o in options]
+    if len(str(word)) > 100:
+        return ""
     folded = {o.casefold(): o for o in options}
     close = [folded[str(word).casefold()]] if str(word).casefold() in folded else \
         get_close_matches(str(word), options, n=1)

@@ -33,6 +33,7 @@ from typing import Callable, Iterable
 
 import sympy as sp
 
+from hwcheck import limits
 from hwcheck.errors import ParseError
 
 
@@ -258,7 +259,7 @@ class _Builder:
             self.fail(f"{_describe(node)} is not allowed in an expression", node)
         literal = ast.get_source_segment(self.source, node) or repr(value)
         literal = literal.replace("_", "")
-        if len(literal) > 200:
+        if len(literal) > 200 or limits.literal_too_large(literal, self.limits.max_digits):
             self.fail("the number is too long", node)
         # Read the literal as written: 0.05 is 1/20, not the nearest binary float.
         return sp.Integer(value) if isinstance(value, int) else sp.Rational(literal)
@@ -311,6 +312,8 @@ class _Builder:
                 size = abs(float(sp.log(sp.Abs(base), 10).evalf(15))) * float(abs(exponent).evalf(15))
                 if size > self.limits.max_digits:
                     self.fail("the number is too large", node)
+                if limits.power_digits(base, exponent) > 10 * self.limits.max_digits:
+                    self.fail("the number has too many digits", node)
             if base == 0 and exponent.is_negative:
                 self.fail("division by zero", node)
         return sp.Pow(base, exponent)

@@ -50,6 +50,18 @@ def file_name(stem: str, name: str, fmt: str = "svg") -> str:
 
 def write(items: Sequence[tuple[str, Callable]], folder: str | Path, stem: str, fmt: str = "svg") -> list[dict]:
     """Draw every item and save it as ``folder/<stem>-<name>.<fmt>``; returns ``[{name, file, path}]``."""
+    from hwcheck.api import write_atomic
+
+    folder = Path(folder)
+    out = []
+    for (name, _), (file, data) in zip(items, render(items, stem, fmt)):
+        write_atomic(folder / file, data)
+        out.append({"name": name, "file": file, "path": folder / file})
+    return out
+
+
+def render(items: Sequence[tuple[str, Callable]], stem: str, fmt: str = "svg") -> list[tuple[str, bytes]]:
+    """Draw every item in memory: ``[(<stem>-<name>.<fmt>, bytes)]``."""
     if fmt not in FORMATS:
         raise ValueError(fmt)
     import matplotlib
@@ -57,7 +69,6 @@ def write(items: Sequence[tuple[str, Callable]], folder: str | Path, stem: str, 
     matplotlib.use("Agg", force=True)
     from matplotlib.figure import Figure
 
-    folder = Path(folder)
     out = []
     rc = {"svg.hashsalt": "hwcheck", "svg.fonttype": "path", "font.size": 10, "axes.grid": False}
     metadata = {"Date": None, "Creator": None} if fmt == "svg" else {"Software": None}
@@ -67,24 +78,8 @@ def write(items: Sequence[tuple[str, Callable]], folder: str | Path, stem: str, 
             draw(figure)
             buffer = io.BytesIO()
             figure.savefig(buffer, format=fmt, metadata=metadata)
-            path = folder / file_name(stem, name, fmt)
-            _write_bytes(path, buffer.getvalue())
-            out.append({"name": name, "file": path.name, "path": path})
+            out.append((file_name(stem, name, fmt), buffer.getvalue()))
     return out
-
-
-def _write_bytes(path: Path, data: bytes) -> None:
-    import os
-    import tempfile
-
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
 
 
 # -- helpers for the optimisation kinds ------------------------------------------------

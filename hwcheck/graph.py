@@ -315,3 +315,25 @@ def backward(graph: Graph, *, accumulate: bool = True) -> Backward:
             grads[j] = settle(grads[j] + product) if accumulate else product
     gradient = {graph.nodes[i].name: grads[i] for i in graph.inputs}
     return Backward(tuple(order), tuple(grads), tuple(tuple(p) for p in paths), gradient)
+
+
+def layout(graph: Graph, order) -> dict[int, tuple[int, int]]:
+    """Where to draw each node (constants left out): ``{index: (layer, row)}``.
+
+    The layer is the length of the longest path from an input (inputs are layer 0), so every
+    edge goes from left to right; each node has a row of its own (the order of ``order``), so a
+    horizontal run at a node's row never crosses another node.
+
+    >>> g = build("(x + y) * max(y, z)", {"x": 1, "y": 2, "z": 0})
+    >>> spots = layout(g, [0, 1, 2, 3, 4, 5]); [spots[i] for i in range(6)]
+    [(0, 0), (0, 1), (0, 2), (1, 3), (1, 4), (2, 5)]
+    """
+    layer: dict[int, int] = {}
+    for i in order:  # inputs before their consumers
+        node = graph.nodes[i]
+        if node.op == "const":
+            continue
+        inner = [layer[j] for j in node.inputs if j in layer]
+        layer[i] = 1 + max(inner) if inner else 0
+    rows = [i for i in order if i in layer]
+    return {i: (layer[i], rows.index(i)) for i in rows}

@@ -55,6 +55,8 @@ class Problem:
     given: Mapping[str, Any]
     parts: tuple[PartSpec, ...]
     path: str = "<memory>"
+    vary: Mapping[str, Any] = field(default_factory=dict)  # SPEC section 7: keys redrawn per student
+    notation: Mapping[str, str] = field(default_factory=dict)  # role -> LaTeX symbol (spec key `notation:`)
 
     @property
     def part_names(self) -> tuple[str, ...]:

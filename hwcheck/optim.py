@@ -618,9 +618,16 @@ def quadratic(objective: Objective, learning_rate) -> dict | None:
             regime = "flat"
         else:
             regime = "converges"
+    diagonal = H.is_diagonal()
     out = {"hessian": H, "eigenvalues": lams, "L": L, "mu": mu, "threshold": threshold,
            "factor": factor, "regime": regime, "gamma": gamma, "condition": None,
-           "best_rate": None, "steps_per_digit": None}
+           "best_rate": None, "steps_per_digit": None, "diagonal": diagonal,
+           "axes": {objective.names[i]: H[i, i] for i in range(H.shape[0])} if diagonal else None,
+           "minimiser": None, "directions": directions(lams, gamma)}
+    if H.det() != 0:
+        # ∇f(x) = H x + ∇f(0) = 0 at the one stationary point x* = −H⁻¹ ∇f(0)
+        g0 = sp.Matrix([g.xreplace({s: 0 for s in syms}) for g in objective.gradient])
+        out["minimiser"] = [tidy(v) for v in -(H.inv() * g0)]
     if mu > 0:
         out["condition"] = L / mu
         out["best_rate"] = sp.Rational(2) / (L + mu)  # minimises max |1 − γλ|
@@ -628,6 +635,170 @@ def quadratic(objective: Objective, learning_rate) -> dict | None:
         if 0 < f < 1:
             out["steps_per_digit"] = math.ceil(math.log(10) / -math.log(f))
     return out
+
+
+# -- verdicts on a run, each taken from the iterates or the f values ---------------------
+
+def differences(values) -> list:
+    """Successive differences v_t − v_{t−1} (exact where the values are).
+
+    >>> differences([9, 4, 5])
+    [-5, 1]
+    """
+    return [sp.sympify(b) - sp.sympify(a) for a, b in zip(values, values[1:])]
+
+
+def _sign(v) -> int:
+    x = _float(v)
+    return (x > 0) - (x < 0)
+
+
+def sign_changes(values) -> int:
+    """How often the sign changes along a sequence (zeros are skipped).
+
+    >>> sign_changes([1, -2, 0, 3, 4, -1])
+    3
+    """
+    signs = [s for s in (_sign(v) for v in values) if s]
+    return sum(1 for a, b in zip(signs, signs[1:]) if a != b)
+
+
+def rises(values) -> int:
+    """The number of steps at which the value goes up.
+
+    >>> rises([9, 4, 5, 1, 2])
+    2
+    """
+    return sum(1 for d in differences(values) if _sign(d) > 0)
+
+
+def monotone_decrease(values) -> bool:
+    """True when the value never goes up: v_{t+1} ≤ v_t at every step.
+
+    >>> monotone_decrease([9, 4, 4, 1]), monotone_decrease([9, 4, 5])
+    (True, False)
+    """
+    return rises(values) == 0
+
+
+def oscillates(values) -> bool:
+    """The value goes down and up by turns: its differences change sign at least twice.
+
+    >>> oscillates([5, 3, 4, 2, 3]), oscillates([5, 3, 4, 1]), oscillates([4, 2, 1])
+    (True, True, False)
+    """
+    return sign_changes(differences(values)) >= 2
+
+
+def diverges(values, norms=None) -> bool:
+    """f ends above where it started and is still rising (or is not finite).
+
+    >>> diverges([1, 2, 4]), diverges([4, 5, 1]), diverges([1, 0.5, 0.25])
+    (True, False, False)
+    """
+    fs = [_float(v) for v in values]
+    if not fs:
+        return False
+    if not all(math.isfinite(v) for v in fs):
+        return True
+    return len(fs) > 1 and fs[-1] > fs[0] and fs[-1] > fs[-2]
+
+
+@dataclass(frozen=True)
+class Coordinate:
+    """How one coordinate moves along a run, from its steps d_t = x_t − x_{t−1}."""
+
+    name: str
+    moves: int  # steps that change it
+    flips: int  # sign changes of its step: it turned back (overshot) that often
+    alternating: bool  # its step changes sign at every step
+    factor: Any  # d_{t+1}/d_t when that ratio is the same at every step (exact if the steps are), else None
+    ratio: float | None  # the mean size |d_{t+1}/d_t| (geometric), None with fewer than two moves
+    trend: str  # still, settles (stops moving), shrinks, grows, steady
+    settled_at: int | None  # the last step that moved it, when it stops moving
+
+    @property
+    def overshoots(self) -> bool:
+        return self.flips > 0
+
+
+def coordinate(name: str, values) -> Coordinate:
+    """The behaviour of one coordinate from its values x_0 ... x_T.
+
+    On a quadratic with a diagonal Hessian every step is 1 − γλ times the one
+    before, so the factor is exact:
+
+    >>> c = coordinate("y", [1, sp.Rational(-11, 10), sp.Rational(121, 100), sp.Rational(-1331, 1000)])
+    >>> c.factor, c.flips, c.alternating, c.trend
+    (-11/10, 2, True, 'grows')
+    >>> coordinate("y", [1, 0, 0, 0]).trend, coordinate("x", [1, 1]).trend
+    ('settles', 'still')
+    """
+    d = differences(values)
+    moving = [k for k, v in enumerate(d) if v != 0]
+    flips = sign_changes(d)
+    if not moving:
+        return Coordinate(name, 0, 0, False, None, None, "still", None)
+    last = moving[-1]
+    settled = last < len(d) - 1
+    active = d[moving[0]: last + 1]
+    alternating = len(active) >= 2 and flips == len(active) - 1 and all(v != 0 for v in active)
+    factor, ratio = None, None
+    if len(active) >= 2 and all(v != 0 for v in active):
+        ratios = [b / a for a, b in zip(active, active[1:])]
+        if all(not isinstance(r, sp.Float) for r in ratios) and all(r == ratios[0] for r in ratios):
+            factor = ratios[0]
+        elif all(abs(_float(r) - _float(ratios[0])) <= 1e-20 * max(1.0, abs(_float(ratios[0]))) for r in ratios):
+            factor = to_sympy(to_mp(ratios[0])) if not ratios[0].is_Rational else ratios[0]
+        first, final = abs(_float(active[0])), abs(_float(active[-1]))
+        if first > 0 and final > 0 and math.isfinite(first) and math.isfinite(final):
+            ratio = (final / first) ** (1 / (len(active) - 1))
+        elif final == math.inf:
+            ratio = math.inf
+    if settled:
+        trend = "settles"
+    elif ratio is None:
+        trend = "steady"
+    elif ratio < 1 - 1e-9:
+        trend = "shrinks"
+    elif ratio > 1 + 1e-9:
+        trend = "grows"
+    else:
+        trend = "steady"
+    return Coordinate(name, len(moving), flips, alternating, factor, ratio, trend,
+                      last + 1 if settled else None)
+
+
+def coordinates(iterates, names) -> list[Coordinate]:
+    """``coordinate`` for each coordinate of a trace of points."""
+    return [coordinate(n, [p[i] for p in iterates]) for i, n in enumerate(names)]
+
+
+def directions(eigenvalues, gamma) -> list[dict]:
+    """Per eigen-direction of a quadratic: the factor q = 1 − γλ that multiplies the error there
+    at every step, and what it does (shrinks / flips: overshoots / grows / stays).
+
+    >>> [(d["factor"], d["shrinks"], d["flips"]) for d in directions([1, 20], sp.Rational(21, 200))]
+    [(179/200, True, False), (-11/10, False, True)]
+    """
+    out = []
+    for lam in eigenvalues:
+        q = tidy(1 - sp.sympify(gamma) * lam)
+        size = sp.N(abs(q), 30)
+        out.append({"lam": lam, "factor": q, "shrinks": bool(size < 1), "grows": bool(size > 1),
+                    "flips": bool(sp.N(q, 30) < 0), "zero": q == 0})
+    return out
+
+
+def mirrored(factors_a, factors_b) -> bool:
+    """Two learning rates whose factors 1 − γλ are opposite in every direction: their errors are
+    equal in size at every step and equal outright after an even number of steps.
+
+    >>> mirrored([sp.Rational(4, 5)], [sp.Rational(-4, 5)]), mirrored([1], [1])
+    (True, False)
+    """
+    return len(factors_a) == len(factors_b) and all(
+        a != 0 and sp.simplify(a + b) == 0 for a, b in zip(factors_a, factors_b))
 
 
 @dataclass(frozen=True)
@@ -643,15 +814,19 @@ class Behaviour:
     f_final: float | None
     reversals: int  # successive steps pointing in opposite directions
     increases: int  # steps where f went up
+    monotone: bool = True  # f never went up
+    f_oscillates: bool = False  # f went down and up by turns
+    coordinates: tuple = ()  # a Coordinate per coordinate (when names are given)
 
     GRADIENT_TINY = 1e-6
     STEP_TINY = 1e-6
     GROWTH = 10.0
 
 
-def judge(iterates, gradients, f_values=None, final_gradient=None) -> Behaviour:
+def judge(iterates, gradients, f_values=None, final_gradient=None, names=None) -> Behaviour:
     """Diverged (‖x‖ grows tenfold, or f ends above f(x_0) and still rising), converged (∇f ≈ 0),
-    stalled (tiny steps), or still going."""
+    stalled (tiny steps), or still going; with whether f fell at every step, and how each
+    coordinate moved (``coordinates``)."""
     fl = [[_float(v) for v in p] for p in iterates]
     x0, xT = norm(iterates[0]), norm(iterates[-1])
     steps = [[b - a for a, b in zip(p, q)] for p, q in zip(fl, fl[1:])]
@@ -674,7 +849,9 @@ def judge(iterates, gradients, f_values=None, final_gradient=None) -> Behaviour:
     else:
         status = "progressing"
     return Behaviour(status, x0, xT, g_final, last, fs[0] if fs else None, fs[-1] if fs else None,
-                     reversals, increases)
+                     reversals, increases, monotone=increases == 0,
+                     f_oscillates=bool(f_values) and oscillates(f_values),
+                     coordinates=tuple(coordinates(iterates, names)) if names else ())
 
 
 def _float(v) -> float:
@@ -682,3 +859,152 @@ def _float(v) -> float:
         return float(v)
     except OverflowError:
         return math.inf
+
+
+def shown_exact(values) -> bool:
+    """Does the number policy show this whole answer exactly (every entry short)? Then each of its
+    values is shown exactly in the worked steps too; otherwise every value as a decimal, as the
+    Answers show it (``render.tex`` applies the policy to a whole container at once).
+
+    >>> shown_exact([[1, sp.Rational(1, 2)], [0]]), shown_exact([sp.Rational(1, 3), sp.Rational(1, 12345)])
+    (True, False)
+    """
+    from hwcheck.render import is_short
+
+    def leaves(v):
+        if isinstance(v, (list, tuple)):
+            for e in v:
+                yield from leaves(e)
+        elif isinstance(v, dict):
+            for e in v.values():
+                yield from leaves(e)
+        elif v is not None:
+            yield v
+    return all(is_short(v) for v in leaves(values))
+
+
+def decimal_is_exact(v) -> bool:
+    """Is the decimal that ``render.dec`` prints for ``v`` exactly ``v``? (Then ``=`` may precede
+    it; a rounded one is written after ``\\approx``.)
+
+    >>> decimal_is_exact(sp.Rational(1, 8)), decimal_is_exact(sp.Rational(1, 3))
+    (True, False)
+    """
+    from hwcheck.render import dec
+
+    text = dec(v)
+    if "times" in text:
+        mantissa, exponent = text.split(r" \times 10^")
+        shown = sp.Rational(mantissa) * sp.Integer(10) ** int(exponent.strip("{}"))
+    else:
+        shown = sp.Rational(text)
+    return sp.sympify(v) == shown
+
+
+# -- stationary points -----------------------------------------------------------------
+
+def _settled_number(v):
+    """An exact number kept exact when it is rational, else a 50-digit Float."""
+    v = sp.sympify(v)
+    if v.is_Rational:
+        return v
+    return sp.Float(sp.N(v, PRECISION + 5), PRECISION)
+
+
+def critical_points(objective: Objective) -> dict | None:
+    """For a polynomial f of one variable (degree ≥ 3): every real critical point, found exactly,
+    classified, and the global minimum (None when f is unbounded below).
+
+    A root c of f′ of multiplicity m is an extremum when m is odd; the sign of f^(m+1)(c)
+    then says minimum (> 0) or maximum (< 0). Roots are exact (``real_roots``); values that
+    are not rational are 50-digit Floats.
+
+    >>> from hwcheck.expr import parse_expr
+    >>> cp = critical_points(Objective(parse_expr("x**4 - 3*x**2 + x"), ["x"]))
+    >>> [(p["kind"], round(float(p["x"]), 4)) for p in cp["points"]], cp["global_min"]
+    ([('local_min', -1.3008), ('local_max', 0.1699), ('local_min', 1.1309)], 0)
+    >>> critical_points(Objective(parse_expr("x**3 - 3*x"), ["x"]))["global_min"] is None
+    True
+    """
+    if len(objective.symbols) != 1:
+        return None
+    (s,) = objective.symbols
+    try:
+        poly = sp.Poly(objective.expr, s)
+    except sp.PolynomialError:
+        return None
+    if poly.degree() < 3 or not all(c.is_Rational for c in poly.all_coeffs()):
+        return None
+    dpoly = poly.diff(s)
+    roots = dpoly.real_roots()
+    points = []
+    for root in dict.fromkeys(roots):  # distinct, in increasing order
+        m = roots.count(root)
+        if m % 2 == 0:
+            kind = "flat"  # f′ does not change sign: neither a minimum nor a maximum
+        else:
+            higher = poly.diff((s, m + 1)).as_expr().subs(s, root)
+            kind = "local_min" if sp.N(higher, 30) > 0 else "local_max"
+        value = poly.as_expr().subs(s, root)
+        points.append({"x": root if root.is_Rational else _settled_number(root), "exact": root,
+                       "value": _settled_number(value), "kind": kind})
+    lead = poly.LC()
+    bounded = poly.degree() % 2 == 0 and lead > 0
+    global_min = None
+    if bounded:
+        minima = [k for k, p in enumerate(points) if p["kind"] == "local_min"]
+        global_min = min(minima, key=lambda k: (points[k]["value"], k))
+        for p in points:
+            if p["kind"] == "local_min" and p is not points[global_min] and p["value"] == points[global_min]["value"]:
+                p["kind"] = "global_min_tie"
+    return {"name": objective.names[0], "points": points, "global_min": global_min, "bounded": bounded,
+            "degree": poly.degree()}
+
+
+def nearest_critical(cp: dict, point) -> int | None:
+    """The index of the critical point the run ends at: the nearest one, when the final point is
+    closer to it than a tenth of the gap to any other (and within 10⁻³ of it)."""
+    if not cp or not cp["points"]:
+        return None
+    x = _float(point[0])
+    xs = [_float(p["x"]) for p in cp["points"]]
+    k = min(range(len(xs)), key=lambda i: abs(xs[i] - x))
+    gap = min((abs(xs[k] - xs[j]) for j in range(len(xs)) if j != k), default=math.inf)
+    dist = abs(xs[k] - x)
+    return k if dist <= 1e-3 * max(1.0, abs(xs[k])) and dist < gap / 10 else None
+
+
+def hessian_test(objective: Objective, point) -> dict | None:
+    """The Hessian at a point and what its eigenvalues say: minimum (all > 0), maximum (all < 0),
+    saddle (both signs) or undecided (a zero eigenvalue). None when f has more than 4 variables
+    or the Hessian is not finite there.
+
+    >>> from hwcheck.expr import parse_expr
+    >>> hessian_test(Objective(parse_expr("x**2 - y**2"), ["x", "y"]), [0, 0])["kind"]
+    'saddle'
+    """
+    if not 1 <= len(objective.symbols) <= 4:
+        return None
+    H = sp.hessian(objective.expr, objective.symbols)
+    sub = dict(zip(objective.symbols, point))
+    try:
+        with mpmath.workdps(40):
+            M = mpmath.matrix([[to_mp(sp.N(H[i, j].xreplace(sub), 45)) for j in range(H.shape[1])]
+                               for i in range(H.shape[0])])
+            lams = sorted(mpmath.eigsy(M)[0])
+    except (TypeError, ValueError, ZeroDivisionError, ArithmeticError):
+        return None
+    if not all(mpmath.isfinite(v) for v in lams):
+        return None
+    tiny = mpmath.mpf(10) ** -25 * max(1, max(abs(v) for v in lams))
+    signs = [0 if abs(v) <= tiny else (1 if v > 0 else -1) for v in lams]
+    if all(s > 0 for s in signs):
+        kind = "minimum"
+    elif all(s < 0 for s in signs):
+        kind = "maximum"
+    elif 1 in signs and -1 in signs:
+        kind = "saddle"
+    else:
+        kind = "undecided"
+    return {"eigenvalues": [sp.Float(mpmath.nstr(v, 30), 30) if signs[i] else sp.Integer(0)
+                            for i, v in enumerate(lams)], "kind": kind}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import sys
+from decimal import ROUND_HALF_EVEN, Context, Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
@@ -18,7 +19,7 @@ import sympy as sp
 
 from hwcheck.model import Problem, Solution
 
-FORMATS = ("md", "tex", "json")
+FORMATS = ("md", "tex", "json", "html")  # html: the md document as a page (hwcheck.html)
 MAX_SHOWN = 10  # rows/columns of a matrix shown in full; larger ones are elided
 
 
@@ -40,6 +41,9 @@ def templates_root() -> Path:
 
 @lru_cache(maxsize=None)
 def environment(lang: str = "en") -> jinja2.Environment:
+    from hwcheck import langs
+
+    langs.check(lang)  # an unknown language is one clear error that lists the languages
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_root() / lang)),
         undefined=jinja2.StrictUndefined,
@@ -51,8 +55,14 @@ def environment(lang: str = "en") -> jinja2.Environment:
         # compiled templates are cached across runs (keyed by the template's source checksum)
         bytecode_cache=_bytecode_cache(),
     )
-    env.filters.update(tex=tex, dec=decimal, exact=exact_text, md2tex=md_to_tex, esc_md=escape_md,
-                       esc_tex=escape_tex, is_whole=is_whole)
+    env.filters.update(tex=tex, num=num, approx=approx, dec=dec, exact_tex=exact_tex, is_short=is_short,
+                       exact=exact_text, md2tex=md_to_tex, esc_md=escape_md, esc_tex=escape_tex, is_whole=is_whole)
+    # --lang fa: prose digits in Persian (۱۲), and LaTeX for a right-to-left (xepersian) document
+    from hwcheck.textnorm import persian_digits
+
+    env.filters.update(fa=persian_digits)
+    if langs.direction(lang) == "rtl":
+        env.filters.update(md2tex=lambda text: md_to_tex(text, rtl=True))
     env.globals.update(idx=index_text, range=range, len=len, zip=zip, enumerate=enumerate)
     return env
 
@@ -65,6 +75,26 @@ def _bytecode_cache():
 
 
 # -- values -> text -----------------------------------------------------------
+#
+# The number policy (README, "Numbers in solutions"). One scalar is shown
+#   - as it is when it is an integer (up to 15 digits);
+#   - exactly when ``is_short``: a rational whose numerator and denominator have at
+#     most SHORT_DIGITS digits each, or a small numeric expression (a radical, pi, e,
+#     a named function) whose rationals are that short and whose LaTeX is at most
+#     SHORT_LATEX characters; an expression in variables is always exact;
+#   - otherwise as a decimal with SIG significant digits.
+# Every decimal is the exact value (or the 50-digit Float a kind settled on) rounded
+# once, half to even, with Python's ``decimal``; trailing zeros are dropped, and
+# outside 1e-4 <= |v| < 1e6 it is written ``d.ddddd \times 10^{k}``.
+# A container (vector, matrix, map, list of vectors) is exact only when every entry is.
+
+SIG = 6  # significant digits of a decimal in a solution
+SHORT_DIGITS = 4  # digits of a numerator or denominator shown as a fraction
+SHORT_LATEX = 24  # characters of LaTeX for a short exact irrational (\frac{\sqrt{2}}{8})
+SHORT_OPS = 6  # operations in a short exact irrational
+BIG_INTEGER = 10**15  # an integer at least this large is written in scientific form
+_PLAIN_RANGE = (-4, 5)  # decimal exponents printed positionally: 1e-4 <= |v| < 1e6
+
 
 def _matrix_entries(value):
     if _is_exact(value):
@@ -79,72 +109,310 @@ def _elided(n: int) -> list[int | None]:
     return [0, 1, 2, 3, None, n - 2, n - 1]
 
 
+def _scalar(value: Any):
+    """A scalar as a SymPy object (a math string through the allow-list parser), or
+    the string itself when it is prose."""
+    if isinstance(value, str):
+        expr = _string_math(value)
+        return value if expr is None else expr
+    if isinstance(value, sp.Basic):
+        return value
+    if isinstance(value, bool):
+        return sp.sympify(value)
+    if isinstance(value, float):
+        return sp.Float(value, 17) if value == value and abs(value) != float("inf") else sp.sympify(value)
+    return sp.sympify(value)
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, sp.Expr) and bool(v.is_number) and not v.has(sp.zoo, sp.nan, sp.oo, -sp.oo)
+
+
+def _digits(n: int) -> int:
+    return len(str(abs(int(n))))
+
+
+def is_short(value: Any) -> bool:
+    """Is ``value`` shown exactly (True) rather than as a decimal (False)?
+
+    >>> is_short(3), is_short(sp.Rational(1, 512)), is_short(sp.Rational(12345, 7))
+    (True, True, False)
+    >>> is_short(sp.sqrt(2) / 8), is_short(sp.pi / 4), is_short(sp.Symbol("x") ** 2 / 3)
+    (True, True, True)
+    >>> is_short(sp.Float("0.25", 50)), is_short(sp.exp(-sp.Rational(1, 3)) / (1 + sp.exp(-sp.Rational(1, 3))))
+    (False, False)
+    """
+    v = _scalar(value)
+    if isinstance(v, str) or not isinstance(v, sp.Expr):
+        return True
+    if v.is_Integer:
+        return abs(int(v)) < BIG_INTEGER
+    if v.is_Rational:
+        return _digits(v.p) <= SHORT_DIGITS and _digits(v.q) <= SHORT_DIGITS
+    if v.is_Float:
+        return False
+    if not _is_number(v):
+        return True  # an expression in variables is always shown exactly
+    if v.has(sp.Float):
+        return False
+    if any(_digits(r.p) > SHORT_DIGITS or _digits(r.q) > SHORT_DIGITS for r in v.atoms(sp.Rational)):
+        return False
+    return sp.count_ops(v) <= SHORT_OPS and len(sp.latex(v)) <= SHORT_LATEX
+
+
+def _to_decimal(v, sig: int) -> Decimal:
+    """``v`` (a real SymPy number) rounded once, half to even, to ``sig`` significant digits."""
+    ctx = Context(prec=sig, rounding=ROUND_HALF_EVEN)
+    if v.is_Integer:
+        return ctx.plus(Decimal(int(v)))
+    if v.is_Rational:
+        return ctx.divide(Decimal(int(v.p)), Decimal(int(v.q)))
+    if v.is_Float:
+        return ctx.plus(_float_exact(v))
+    # an irrational number: evaluate with many guard digits; widen them until the value is
+    # clear of a rounding boundary (a tie at the last shown digit)
+    for extra in (25, 60, 120):
+        f = sp.N(v, sig + extra)
+        if not f.is_Float:
+            if f.is_Integer or f.is_Rational:
+                return _to_decimal(f, sig)
+            raise ValueError(f"not a real number: {v}")
+        d = _float_exact(f)
+        rounded = ctx.plus(d)
+        bound = Decimal(10) ** (d.adjusted() - sig - extra + 3)  # the evaluation's error, generously
+        lo, hi = ctx.plus(d - bound), ctx.plus(d + bound)
+        if lo == hi == rounded:
+            return rounded
+    return rounded
+
+
+def _float_exact(f) -> Decimal:
+    """The exact binary value of a SymPy Float as a Decimal."""
+    sign, man, exp, _ = f._mpf_
+    if not man:
+        return Decimal(0)
+    man = -int(man) if sign else int(man)
+    if exp >= 0:
+        return Decimal(man * 2 ** int(exp))
+    return Decimal(man * 5 ** int(-exp)).scaleb(int(exp))
+
+
+def format_decimal(d: Decimal) -> str:
+    r"""LaTeX for a rounded Decimal: trailing zeros dropped, scientific outside 1e-4 <= |v| < 1e6.
+
+    >>> format_decimal(Decimal("0.1250")), format_decimal(Decimal("-1.23400E-7")), format_decimal(Decimal("1.00000E+6"))
+    ('0.125', '-1.234 \\times 10^{-7}', '1 \\times 10^{6}')
+    """
+    if d.is_zero():
+        return "0"
+    e = d.adjusted()
+    if _PLAIN_RANGE[0] <= e <= _PLAIN_RANGE[1]:
+        text = format(d.normalize(), "f")
+        return text
+    mantissa = format(d.scaleb(-e).normalize(), "f")
+    return rf"{mantissa} \times 10^{{{e}}}"
+
+
+def dec(value: Any, digits: int = SIG) -> str:
+    r"""The decimal alone: ``digits`` significant digits, correctly rounded from the exact value.
+
+    >>> dec(sp.sqrt(2) / 8), dec(sp.Rational(2, 3)), dec(sp.Rational(1, 8)), dec(12)
+    ('0.176777', '0.666667', '0.125', '12')
+    >>> dec(sp.Rational(1, 3) * 10**-7), dec(sp.Rational(-2, 3), 3), dec(sp.Float("0.46211715726000975850", 50))
+    ('3.33333 \\times 10^{-8}', '-0.667', '0.462117')
+    >>> dec(sp.Rational(9999995, 10)), dec([sp.Rational(1, 3), 2])
+    ('1 \\times 10^{6}', '\\begin{bmatrix} 0.333333 \\\\ 2 \\end{bmatrix}')
+    """
+    if _is_container(value):
+        return _container_tex(value, "dec", digits)
+    v = _scalar(value)
+    if isinstance(v, str):
+        return text_tex(v)
+    if not isinstance(v, sp.Expr):
+        return sp.latex(v)
+    if v.is_Integer and abs(int(v)) < 10**6:
+        return str(int(v))
+    if not _is_number(v):
+        return _latex_rounded(v, digits)
+    if v.is_real is False or (not v.is_Rational and not v.is_Float and sp.im(sp.N(v, 30)) != 0):
+        re_, im_ = (sp.re(v), sp.im(v))
+        return sp.latex(sp.Float(str(_to_decimal(sp.sympify(re_), digits)), digits)
+                        + sp.I * sp.Float(str(_to_decimal(sp.sympify(im_), digits)), digits), full_prec=False)
+    return format_decimal(_to_decimal(v, digits))
+
+
+def num(value: Any) -> str:
+    r"""LaTeX of one scalar by the number policy: an integer as it is, a short exact form
+    exactly, anything else as a decimal with SIG digits. Containers go to ``tex``.
+
+    >>> num(7), num(sp.Rational(1, 512)), num(sp.Rational(-1082022699327332498100696241, 512000000000000000000000000))
+    ('7', '\\frac{1}{512}', '-2.11333')
+    >>> num(sp.sqrt(2) / 8), num(sp.Symbol("w") / 3), num(sp.Float("0.29837110876000268163", 50))
+    ('\\frac{\\sqrt{2}}{8}', '\\frac{w}{3}', '0.298371')
+    """
+    if value is None:
+        return r"\text{--}"
+    if _is_container(value):
+        return tex(value)
+    v = _scalar(value)
+    if isinstance(v, str):
+        return text_tex(v)
+    if not isinstance(v, sp.Expr):
+        return sp.latex(v)
+    if v.is_Integer and abs(int(v)) < BIG_INTEGER:
+        return str(int(v))
+    if is_short(v):
+        return _latex_rounded(v, SIG)
+    return dec(v)
+
+
+def approx(value: Any, digits: int = SIG) -> str:
+    r"""``" \approx <decimal>"`` beside an exact form that ``num`` (or ``tex``) shows;
+    ``""`` for an integer, an expression in variables, prose, or a value already shown as a decimal.
+
+    >>> approx(sp.Rational(1, 3)), approx(5), approx(sp.Rational(123456, 7)), approx(sp.Symbol("x"))
+    (' \\approx 0.333333', '', '', '')
+    >>> approx([sp.Rational(1, 2), 1])
+    ' \\approx \\begin{bmatrix} 0.5 \\\\ 1 \\end{bmatrix}'
+    """
+    if _is_container(value):
+        entries = list(_leaves(value))
+        if _container_exact(entries) and any(_needs_decimal(e) for e in entries):
+            return r" \approx " + _container_tex(value, "dec", digits)
+        return ""
+    if not _needs_decimal(value):
+        return ""
+    return r" \approx " + dec(value, digits)
+
+
+def _needs_decimal(value) -> bool:
+    """Shown exactly, numeric and not an integer: its decimal belongs beside it."""
+    v = _scalar(value)
+    if isinstance(v, str) or not isinstance(v, sp.Expr) or not _is_number(v):
+        return False
+    if v.is_Integer or v.is_Float:
+        return False
+    return is_short(v)
+
+
+def is_whole(value: Any) -> bool:
+    """True when a value needs no decimal beside it (``approx`` would add nothing); prose is whole."""
+    return not approx(value)
+
+
+def _latex_rounded(v, digits: int) -> str:
+    """Exact LaTeX, except that Floats inside an expression are shown rounded to ``digits``."""
+    floats = v.atoms(sp.Float) if isinstance(v, sp.Basic) else ()
+    if floats:
+        v = v.xreplace({f: sp.Float(str(_to_decimal(f, digits)), digits + 2) for f in floats})
+        return sp.latex(v, full_prec=False)
+    return sp.latex(v)
+
+
+def exact_tex(value: Any) -> str:
+    """The exact LaTeX of a scalar, whatever its length (for the rare place that must show it)."""
+    v = _scalar(value)
+    return text_tex(v) if isinstance(v, str) else sp.latex(v)
+
+
+def _is_container(value) -> bool:
+    return isinstance(value, (list, tuple, Mapping, sp.MatrixBase)) or _is_exact(value)
+
+
+def _leaves(value):
+    """Every scalar inside a container (for a large exact array, only the entries shown)."""
+    if _is_exact(value) or isinstance(value, sp.MatrixBase):
+        (shape, get) = _matrix_entries(value) if not (_is_exact(value) and value.num.ndim == 1) else \
+            ((value.shape[0], 1), lambda ij: value.entry((ij[0],)))
+        h, w = shape
+        for i in _elided(h):
+            for j in _elided(w):
+                if i is not None and j is not None:
+                    yield get((i, j))
+    elif isinstance(value, Mapping):
+        for v in value.values():
+            yield from _leaves(v)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from _leaves(v)
+    else:
+        yield value
+
+
+def _container_exact(entries) -> bool:
+    return all(is_short(e) for e in entries)
+
+
+def _entry_tex(v, mode: str, digits: int = SIG) -> str:
+    if mode == "dec":
+        return dec(v, digits)
+    if mode == "exact":
+        s = _scalar(v)
+        if isinstance(s, str):
+            return text_tex(s)
+        if v is None:
+            return r"\text{--}"
+        return _latex_rounded(s, digits) if isinstance(s, sp.Expr) else sp.latex(s)
+    return num(v)
+
+
 def tex(value: Any) -> str:
-    """LaTeX for a value: a number, an expression, a matrix, a vector (list) or a map.
+    r"""LaTeX for a value by the number policy: a scalar as ``num`` shows it; a vector (list),
+    matrix, map or list of vectors with every entry exact when every entry is short, and
+    otherwise every non-integer entry as a decimal (never fractions beside decimals).
 
     >>> tex(sp.Rational(1, 8)), tex([1, sp.sqrt(2)])
-    ('\\\\frac{1}{8}', '\\\\begin{bmatrix} 1 \\\\\\\\ \\\\sqrt{2} \\\\end{bmatrix}')
+    ('\\frac{1}{8}', '\\begin{bmatrix} 1 \\\\ \\sqrt{2} \\end{bmatrix}')
+    >>> tex([sp.Rational(1, 3), sp.Rational(12345, 7)])
+    '\\begin{bmatrix} 0.333333 \\\\ 1763.57 \\end{bmatrix}'
     """
+    if not _is_container(value):
+        return num(value)
+    mode = "exact" if _container_exact(list(_leaves(value))) else "dec"
+    return _container_tex(value, mode)
+
+
+def _container_tex(value, mode: str, digits: int = SIG) -> str:
+    def one(v):
+        return _container_tex(v, mode, digits) if _is_container(v) else _entry_tex(v, mode, digits)
+
     if isinstance(value, sp.MatrixBase) or _is_exact(value):
         if _is_exact(value) and value.num.ndim == 1:
-            return tex([value.entry((i,)) for i in range(value.shape[0])])
+            return _container_tex([value.entry((i,)) for i in range(value.shape[0])], mode, digits)
         (h, w), get = _matrix_entries(value)
         rows = []
         for i in _elided(h):
             if i is None:
                 rows.append(" & ".join(r"\vdots" if j is not None else r"\ddots" for j in _elided(w)))
                 continue
-            rows.append(" & ".join(r"\cdots" if j is None else _latex(get((i, j))) for j in _elided(w)))
+            rows.append(" & ".join(r"\cdots" if j is None else one(get((i, j))) for j in _elided(w)))
         return r"\begin{bmatrix} " + r" \\ ".join(rows) + r" \end{bmatrix}"
     if isinstance(value, Mapping):
-        items = r",\; ".join(f"{key_tex(k)}: {tex(v)}" for k, v in value.items())
-        return r"\left\{\, " + items + r" \,\right\}"
-    if isinstance(value, (list, tuple)):
-        if value and all(isinstance(v, (list, tuple, sp.MatrixBase, Mapping)) or _is_exact(v) for v in value):
-            if len(value) > 2 * MAX_SHOWN:  # a long trace of points: the first and last few
-                return r",\; ".join([tex(v) for v in value[:4]] + [r"\dots"] + [tex(v) for v in value[-2:]])
-            return r",\; ".join(tex(v) for v in value)
-        if len(value) > 2 * MAX_SHOWN:
-            items = [tex(v) for v in value[:4]] + [r"\vdots"] + [tex(v) for v in value[-2:]]
-        else:
-            items = [tex(v) for v in value]
-        return r"\begin{bmatrix} " + r" \\ ".join(items) + r" \end{bmatrix}"
-    if value is None:
-        return r"\text{--}"
-    if isinstance(value, str):
-        expr = _string_math(value)
-        return text_tex(value) if expr is None else sp.latex(expr)
-    return _latex(sp.sympify(value))
+        items = r",\; ".join(f"{key_tex(k)}: {one(v)}" for k, v in value.items())
+        return r"\left\lbrace " + items + r" \right\rbrace"
+    # a list
+    if value and all(_is_container(v) for v in value):
+        if len(value) > 2 * MAX_SHOWN:  # a long trace of points: the first and last few
+            return r",\; ".join([one(v) for v in value[:4]] + [r"\dots"] + [one(v) for v in value[-2:]])
+        return r",\; ".join(one(v) for v in value)
+    if len(value) > 2 * MAX_SHOWN:
+        items = [one(v) for v in value[:4]] + [r"\vdots"] + [one(v) for v in value[-2:]]
+    else:
+        items = [one(v) for v in value]
+    return r"\begin{bmatrix} " + r" \\ ".join(items) + r" \end{bmatrix}"
 
 
 def key_tex(key) -> str:
-    """A map key in math: a variable name as a symbol (``x_1``), longer names upright.
+    """A map key in math: a variable name as a symbol (``x_1``), longer names upright
+    (an underscore becomes a space: GitHub drops ``\\_`` in inline math).
 
     >>> key_tex("x_1"), key_tex("first_moment")
-    ('x_{1}', '\\\\mathrm{first\\\\_moment}')
+    ('x_{1}', '\\\\mathrm{first\\\\ moment}')
     """
-    import re as _re
-
     name = str(key)
-    if _re.fullmatch(r"[A-Za-z](_?[A-Za-z0-9]{0,2})?", name):
+    if re.fullmatch(r"[A-Za-z](_?[A-Za-z0-9]{0,2})?", name):
         return sp.latex(sp.Symbol(name))
-    return r"\mathrm{" + escape_tex(name) + "}"
-
-
-DISPLAY_DIGITS = 12  # significant digits of a decimal shown in text (the JSON key keeps them all)
-
-
-def _latex(value) -> str:
-    """LaTeX of one SymPy value; high-precision decimals are shown to DISPLAY_DIGITS digits.
-
-    >>> _latex(sp.Float("0.29837110876000268163", 50))
-    '0.29837110876'
-    """
-    floats = value.atoms(sp.Float) if isinstance(value, sp.Basic) else ()
-    if floats:
-        value = value.xreplace({f: sp.Float(f, DISPLAY_DIGITS) for f in floats})
-        return sp.latex(value, full_prec=False)
-    return sp.latex(value)
+    return r"\mathrm{" + escape_tex(name.replace("_", " ")).replace(" ", r"\ ") + "}"
 
 
 def _string_math(value: str):
@@ -170,40 +438,7 @@ def text_tex(value: str) -> str:
     return r"\text{" + escape_tex(" ".join(value.split())) + "}"
 
 
-def decimal(value: Any, digits: int = 6) -> str:
-    """A short decimal for display (``≈`` values in the text).
-
-    >>> decimal(sp.sqrt(2) / 8)
-    '0.176777'
-    """
-    if isinstance(value, str) and _string_math(value) is not None:
-        value = _string_math(value)
-    number = sp.N(sp.sympify(value), digits)
-    text = sp.sstr(number, full_prec=False)
-    return text
-
-
-def is_whole(value: Any) -> bool:
-    """True when a number needs no decimal beside it (an integer or a short decimal); prose is whole."""
-    if isinstance(value, str):
-        value = _string_math(value)
-        if value is None:
-            return True
-    value = sp.sympify(value)
-    if value.has(sp.Float):
-        return True  # already a decimal: a second one beside it adds nothing
-    if not value.is_number:
-        return True
-    if value.is_Integer:
-        return True
-    if value.is_Rational:
-        q = int(value.q)
-        while q % 2 == 0:
-            q //= 2
-        while q % 5 == 0:
-            q //= 5
-        return q == 1 and len(str(value.q)) <= 6
-    return False
+decimal = dec  # the former name
 
 
 def exact_text(value: Any) -> Any:
@@ -257,6 +492,37 @@ _TEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "#": r"\#", "
                 "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "$": r"\$"}
 
 
+# GitHub applies Markdown's backslash escapes (a backslash before ASCII punctuation) inside
+# inline $...$ math before MathJax sees it: \{ becomes {, \, becomes a comma, \\ becomes \.
+# Markdown output rewrites these in inline math into the letter-named commands MathJax knows.
+_GITHUB_INLINE = {"\\\\": r"\cr", "\\{": r"\lbrace", "\\}": r"\rbrace", "\\,": r"\thinspace",
+                  "\\;": "\\ ", "\\:": "\\ ", "\\|": r"\Vert"}
+_INLINE_ESCAPE = re.compile(r"(\\\\|\\[{},;:|])([A-Za-z]?)")
+
+
+def github_math(text: str) -> str:
+    r"""Markdown whose inline math survives GitHub's renderer (display math is left as it is).
+
+    >>> print(github_math(r"$A = \{1,\; 2\}$, $\begin{bmatrix} 1 \\ 2 \end{bmatrix}$, $\sigma\,(1)$, $$a \\ b$$"))
+    $A = \lbrace1,\  2\rbrace$, $\begin{bmatrix} 1 \cr 2 \end{bmatrix}$, $\sigma\thinspace(1)$, $$a \\ b$$
+    """
+    def command(m: re.Match) -> str:
+        name, letter = _GITHUB_INLINE[m.group(1)], m.group(2)
+        return name + (" " + letter if letter and name[-1].isalpha() else letter)
+
+    def inline(m: re.Match) -> str:
+        span = m.group(0)
+        if span.startswith("$$"):
+            return span
+        return "$" + _INLINE_ESCAPE.sub(command, span[1:-1]) + "$"
+
+    parts = _VERBATIM.split(text)  # code and HTML comments (a TikZ/LaTeX twin of a figure) are not math
+    return "".join(p if i % 2 else _MATH.sub(inline, p) for i, p in enumerate(parts))
+
+
+_VERBATIM = re.compile(r"(```.*?```|<!--.*?-->|`[^`\n]*`)", re.S)
+
+
 def escape_tex(text: Any) -> str:
     """Escape plain text for LaTeX (no math inside)."""
     return "".join(_TEX_SPECIAL.get(c, c) for c in str(text))
@@ -267,14 +533,29 @@ def escape_md(text: Any) -> str:
     return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>$])", r"\\\1", str(text))
 
 
-def md_to_tex(text: str) -> str:
+def md_to_tex(text: str, rtl: bool = False) -> str:
     """The small Markdown subset hwcheck's templates and statements use, as LaTeX.
 
     Paragraphs, ``**bold**``, ``*italic*``, `` `code` ``, ``- `` lists,
     ``$...$`` and ``$$...$$`` math (kept as math). A line with Persian (Arabic
     script) becomes ``\\hwfa{...}``, a right-to-left paragraph that
-    ``solution.tex.j2`` typesets with ArabTeX; see ``_rtl_tex``.
+    ``solution.tex.j2`` typesets with ArabTeX; see ``_rtl_tex``. With ``rtl`` (a
+    right-to-left document: ``--lang fa``, XeLaTeX with xepersian) every line is
+    right to left and its left-to-right runs are set in ``\\lr{...}``; see ``_rtl_line_tex``.
+
+    Two blocks are for one format only: a ```` ```mermaid ```` fenced block (a drawing that
+    GitHub renders) is left out, and a ``<!-- latex ... -->`` block (hidden in Markdown) is
+    LaTeX written by a kind template, passed through as it is:
+
+    >>> print(md_to_tex("A *graph*:\\n```mermaid\\nflowchart LR\\n```\\n<!-- latex\\n\\\\begin{picture}(1,1)\\\\end{picture}\\n-->"))
+    A \\emph{graph}:
+    \\begin{picture}(1,1)\\end{picture}
     """
+    if "```mermaid" in text or "<!-- latex" in text:
+        return "\n".join(piece[len("<!-- latex"):-len("-->")].strip("\n") if piece.startswith("<!-- latex")
+                         else md_to_tex(piece.strip("\n"), rtl) for piece in _ONE_FORMAT.split(text)
+                         if piece.strip() and not piece.startswith("```mermaid"))
+    line_tex = _rtl_line_tex if rtl else _line_tex
     out_lines: list[str] = []
     in_list = False
     for block in _split_display(text):
@@ -290,19 +571,22 @@ def md_to_tex(text: str) -> str:
                 if not in_list:
                     out_lines.append(r"\begin{itemize}")
                     in_list = True
-                out_lines.append(r"\item " + _line_tex(item.group(1)))
+                out_lines.append(r"\item " + line_tex(item.group(1)))
                 continue
             if in_list and line.strip():
                 out_lines.append(r"\end{itemize}")
                 in_list = False
             heading = re.match(r"^(#+)\s+(.*)$", line)
             if heading:
-                out_lines.append(r"\paragraph{" + _inline_tex(heading.group(2)) + "}")
+                out_lines.append(r"\paragraph{" + (_rtl_line_tex if rtl else _inline_tex)(heading.group(2)) + "}")
             else:
-                out_lines.append(_line_tex(line))
+                out_lines.append(line_tex(line))
     if in_list:
         out_lines.append(r"\end{itemize}")
     return "\n".join(out_lines)
+
+
+_ONE_FORMAT = re.compile(r"(```mermaid\n.*?\n```|<!-- latex\n.*?\n-->)", re.S)
 
 
 def _split_display(text: str) -> list[str]:
@@ -361,6 +645,36 @@ def _rtl_tex(line: str) -> str:
     return r"\hwfa{" + "".join(out).strip() + "}"
 
 
+def _rtl_line_tex(line: str) -> str:
+    r"""One line of a right-to-left document (XeLaTeX, xepersian): math stays math (the bidi
+    package sets it left to right), and code and every left-to-right run of text
+    (``hwcheck.bidi.ltr_runs``) go in ``\lr{...}``, so that ``-2`` never becomes ``2-``.
+
+    >>> print(_rtl_line_tex("**گام ۱.** مقدار $x_1$ برابر -2 است و `ReLU` و (1, -2, 3)."))
+    \textbf{گام ۱.} مقدار $x_1$ برابر \lr{-2} است و \lr{\texttt{ReLU}} و \lr{(1, -2, 3)}.
+    """
+    from hwcheck import bidi
+
+    kept: list[str] = []
+
+    def keep(tex_text: str) -> str:  # placeholders hold no letter or digit, so no run crosses them
+        kept.append(tex_text)
+        return "\ue000" + chr(0xE100 + len(kept) - 1) + "\ue001"
+
+    text = _MATH.sub(lambda m: keep(m.group(0)), line)
+    text = re.sub(r"`[^`]+`", lambda m: keep(m.group(0)[1:-1].strip() if _RTL_LETTER.search(m.group(0))
+                                          else r"\lr{\texttt{" + escape_tex(m.group(0)[1:-1]) + "}}"), text)
+    text = bidi.wrap(text, bidi.ltr_runs(text), lambda piece: piece,
+                     lambda piece: keep(r"\lr{" + _inline_tex(piece) + "}"))
+    text = escape_tex(text)
+    text = re.sub(r"\*\*(.+?)\*\*", r"\\textbf{\1}", text)
+    text = re.sub(r"(?<![*\w])\*(?!\s)(.+?)(?<!\s)\*", r"\\emph{\1}", text)
+    text = "".join(_TEXT_SYMBOLS.get(c, c) for c in text)
+    for _ in range(3):  # kept pieces may hold kept pieces
+        text = re.sub("\ue000(.)\ue001", lambda m: kept[ord(m.group(1)) - 0xE100], text)
+    return text
+
+
 def _code_tex(code: str) -> str:
     """A code span; a Persian one (a rubric phrase) is set as a right-to-left run instead."""
     if _RTL_LETTER.search(code):
@@ -395,7 +709,8 @@ def _inline_tex(line: str) -> str:
 
 def kind_module(problem: Problem, lang: str = "en"):
     """The kind's template as a module: its ``labels``, ``titles``, ``conventions()`` and step macros."""
-    return environment(lang).get_template(f"kinds/{problem.kind}.j2").make_module({"given": problem.given})
+    context = {"given": problem.given, "notation": dict(getattr(problem, "notation", None) or {})}
+    return environment(lang).get_template(f"kinds/{problem.kind}.j2").make_module(context)
 
 
 def step_views(problem: Problem, solution: Solution, lang: str = "en") -> list[dict]:
@@ -438,7 +753,8 @@ def document(problem: Problem, solution: Solution, fmt: str = "md", lang: str = 
         "conventions": _conventions(problem, lang),
         "figures": figure_views(problem, figures or [], lang),
     }
-    return env.get_template(f"solution.{fmt}.j2").render(**context)
+    text = env.get_template(f"solution.{fmt}.j2").render(**context)
+    return github_math(text) if fmt == "md" else text
 
 
 def figure_views(problem: Problem, figures: list[dict], lang: str = "en") -> list[dict]:
@@ -474,6 +790,116 @@ def answer_key(problem: Problem, solution: Solution, lang: str = "en") -> dict:
     return {"id": problem.id, "kind": problem.kind, "title": problem.title, "answers": answers, "steps": steps}
 
 
+# -- the problem sheet (SPEC section 8) --------------------------------------------------
+
+def sheet_document(problems: list[Problem], fmt: str = "md", lang: str = "en") -> str:
+    """The hand-out for ``problems``: title, statement, given data and the asked parts with their
+    points, for every problem; no answers and no steps (nothing is solved)."""
+    views = [sheet_view(p, lang) for p in problems]
+    text = environment(lang).get_template(f"sheet.{fmt}.j2").render(problems=views)
+    return github_math(text) if fmt == "md" else text
+
+
+def sheet_view(problem: Problem, lang: str = "en") -> dict:
+    from hwcheck import kinds
+
+    module = kind_module(problem, lang)
+    labels = getattr(module, "labels", {})
+    sheet_labels = getattr(module, "sheet_labels", {})
+    hidden = set(getattr(kinds.get(problem.kind).module, "SHEET_HIDDEN", ()))
+    parts = [{"name": p.name, "points": p.points, "text": sheet_labels.get(p.name),
+              "label": labels.get(p.name)} for p in problem.parts]
+    given = [item for key, value in _given_as_written(problem).items() if key not in hidden
+             for item in [_given_item(key, value)] if item is not None]
+    total = sum(p.points for p in problem.parts)
+    return {"problem": problem, "given": given, "parts": parts, "total": total}
+
+
+def _given_as_written(problem: Problem) -> Mapping:
+    """The spec's ``given`` as its author wrote it (``0.10`` stays 0.10), else the checked values."""
+    from hwcheck.spec import read_yaml
+
+    try:
+        raw = read_yaml(Path(problem.path).read_text(encoding="utf-8-sig"), problem.path)
+        given = raw.get("given") if isinstance(raw, Mapping) else None
+        if isinstance(given, Mapping):
+            return given
+    except (OSError, ValueError, Exception):  # noqa: BLE001 - a spec from memory, or one changed since
+        pass
+    return {k: v for k, v in problem.given.items() if v is not None}
+
+
+def _given_item(key: str, value) -> dict | None:
+    """One line of the Given list: ``{name, math, text, block}`` (``block``: display math)."""
+    if value is None:
+        return None
+    if isinstance(value, str) and _keyword(value) is not None:
+        word = _keyword(value)
+        return {"name": key, "math": None, "text": word, "block": False, "code": word.isidentifier()}
+    if isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
+        rows = [_written_tex(v) for v in value]
+        return {"name": key, "math": rows, "text": None, "block": True, "code": False}
+    math = _written_tex(value)
+    block = isinstance(value, (list, Mapping)) and r"egin" in math
+    return {"name": key, "math": [math] if block else math, "text": None, "block": block, "code": False}
+
+
+def _keyword(value: str):
+    """A string shown as words: prose, or one name such as ``sigmoid`` or ``xavier_uniform``."""
+    expr = _string_math(value)
+    if expr is None:
+        return " ".join(value.split())
+    if isinstance(expr, sp.Symbol) and len(value.strip()) > 1 and value.strip().isidentifier() \
+            and not re.fullmatch(r"[A-Za-z]_?\d+", value.strip()):
+        return value.strip()
+    return None
+
+
+def _written_tex(value) -> str:
+    """LaTeX of a given value as written: decimals keep their digits, expressions are typeset."""
+    if isinstance(value, Mapping):
+        return r",\ ".join(f"{key_tex(k)} = {_written_tex(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        if value and all(isinstance(v, list) and not any(isinstance(e, (list, Mapping)) for e in v) for v in value):
+            rows = [" & ".join(_written_tex(e) for e in row) for row in value]
+            return r"\begin{bmatrix} " + r" \\ ".join(rows) + r" \end{bmatrix}"
+        if any(isinstance(v, (list, Mapping)) for v in value):
+            return r",\ ".join(_written_tex(v) for v in value)
+        return r"\begin{bmatrix} " + r" \\ ".join(_written_tex(v) for v in value) + r" \end{bmatrix}"
+    if isinstance(value, bool):
+        return r"\text{" + str(value).lower() + "}"
+    if isinstance(value, (int, Decimal)):
+        return str(value)
+    if isinstance(value, str):
+        keyword = _keyword(value)
+        if keyword is not None:
+            return text_tex(keyword)
+        expr = _string_math(value)
+        return num(expr) if expr.is_number else sp.latex(expr)
+    return tex(value)
+
+
+def instructor_view(problem: Problem, lang: str = "en") -> dict:
+    """What KEY.md adds for the instructor, never a student's solution: each part's points and
+    tolerance, the kind's named mistakes with their one-line explanations (the template's
+    ``mistakes``), and the text of the template's ``instructor()`` macro, whose arguments come
+    from the kind module's ``instructor_data(given)`` (none when it has no such function)."""
+    from hwcheck import kinds
+
+    module = kind_module(problem, lang)
+    kind = kinds.get(problem.kind)
+    text = ""
+    macro = getattr(module, "instructor", None)
+    if macro is not None:
+        hook = getattr(kind.module, "instructor_data", None)
+        text = str(macro(**(hook(problem.given) if hook else {}))).strip()
+    explained = dict(getattr(module, "mistakes", {}) or {})
+    mistakes = [{"name": name, "text": explained.get(name, "")} for name in kind.misconceptions]
+    mistakes += [{"name": name, "text": line} for name, line in explained.items() if name not in kind.misconceptions]
+    parts = [{"name": p.name, "points": p.points, "tolerance": dict(p.tolerance)} for p in problem.parts]
+    return {"text": text, "mistakes": mistakes, "parts": parts, "numeric": problem.kind != "concept"}
+
+
 def key_document(entries: list[dict], lang: str = "en") -> str:
     """KEY.md: the answers of a whole problem set on one page."""
-    return environment(lang).get_template("key.md.j2").render(entries=entries)
+    return github_math(environment(lang).get_template("key.md.j2").render(entries=entries))

@@ -20,14 +20,18 @@ hwcheck.errors.Invalid: expected a matrix with rows of equal length, found row 1
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Mapping
 
+from hwcheck import limits
 from hwcheck.errors import Invalid, ParseError, did_you_mean
 
 REQUIRED = object()
+_EXPONENT = re.compile(r"[0-9.][eE][+-]?([0-9]+)")
+_WHOLE = re.compile(r"[+-]?[0-9]+")
 
 
 def found(value: Any) -> str:
@@ -36,13 +40,20 @@ def found(value: Any) -> str:
         return "nothing (null)"
     if isinstance(value, bool):
         return f"the boolean {str(value).lower()}"
+    if isinstance(value, str) and value.isascii() and value.lstrip("+-").isdigit() and \
+            len(value) > limits.MAX_NUMBER_DIGITS:
+        return f"a number of {len(value.lstrip('+-')):,} digits"
     if isinstance(value, str):
-        text = value if len(value) <= 40 else value[:37] + "..."
-        return f"the text {text!r}"
+        return f"the text {limits.shorten(value)!r}"
+    if isinstance(value, int) and limits.digits_of(value) > limits.ECHO:
+        return f"a number of {limits.digits_of(value):,} digits"
+    if isinstance(value, Decimal) and value.is_finite() and len(value.as_tuple().digits) > limits.ECHO:
+        return f"a number of {len(value.as_tuple().digits):,} digits"
     if isinstance(value, (int, Decimal, float, Fraction)):
         return f"the number {value}"
     if isinstance(value, Mapping):
-        return "a map with keys " + ", ".join(map(str, list(value)[:6]))
+        keys = [limits.shorten(str(k), 30) for k in list(value)[:6]]
+        return "a map with keys " + ", ".join(keys) + (", ..." if len(value) > 6 else "")
     if isinstance(value, (list, tuple)):
         return f"a list of {len(value)} item(s)"
     return f"a {type(value).__name__}"
@@ -60,11 +71,19 @@ def exact_number(value: Any):
 
     if isinstance(value, bool):
         raise Invalid("a number", found(value))
+    digits = f"a number of at most {limits.MAX_NUMBER_DIGITS} digits"
+    magnitude = f"a number from 1e-{limits.MAX_MAGNITUDE} to 1e{limits.MAX_MAGNITUDE} in size (or 0)"
     if isinstance(value, int):
+        if limits.digits_of(value) > limits.MAX_NUMBER_DIGITS:
+            raise Invalid(digits, found(value))
         return sp.Integer(value)
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise Invalid("a finite number", found(value))
+        if len(value.as_tuple().digits) > limits.MAX_NUMBER_DIGITS:
+            raise Invalid(digits, found(value))
+        if value and abs(value.adjusted()) > limits.MAX_MAGNITUDE:
+            raise Invalid(magnitude, found(value))
         return sp.Rational(str(value))
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
@@ -75,17 +94,30 @@ def exact_number(value: Any):
     if isinstance(value, sp.Basic) and value.is_number:
         result = value
     elif isinstance(value, str):
+        if any(int(e) > limits.MAX_MAGNITUDE for e in _EXPONENT.findall(value[:limits.MAX_EXPRESSION])):
+            raise Invalid(magnitude, found(value))
         try:
-            result = parse_expr(value, symbols=())
+            result = parse_expr(value, symbols=(), limits=spec_limits())
         except ParseError as exc:
             raise Invalid("a number, a fraction or a numeric expression", f"{found(value)}: {exc.message}") from None
     else:
         raise Invalid("a number", found(value))
     if not result.is_number or result.has(sp.zoo, sp.oo, -sp.oo, sp.nan):
         raise Invalid("a finite number", found(value))
+    if result.is_Rational and max(limits.digits_of(result.p), limits.digits_of(result.q)) > \
+            limits.MAX_MAGNITUDE + limits.MAX_NUMBER_DIGITS:
+        raise Invalid(magnitude, found(value))
     if result.is_real is False:
         raise Invalid("a real number", found(value))
     return result
+
+
+def spec_limits():
+    """The parser's bounds for spec values: no number beyond 1e100 is ever built."""
+    from hwcheck.expr import Limits
+
+    return Limits(max_length=limits.MAX_EXPRESSION, max_depth=60, max_exponent=1000,
+                  max_digits=limits.MAX_MAGNITUDE)
 
 
 @dataclass(frozen=True)
@@ -126,15 +158,22 @@ class Int(Schema):
     max: int | None = None
 
     def convert(self, value):
+        most = limits.MAX_INT if self.max is None else self.max
+        if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value() \
+                and abs(value.adjusted()) <= 30:
+            value = int(value)  # 1e3 or 10.0 written for a count
         if isinstance(value, bool) or not isinstance(value, int):
-            if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
-                value = int(value)
+            if isinstance(value, str) and _WHOLE.fullmatch(value.strip()) and len(value.strip()) <= 30:
+                value = int(value.strip())
             else:
-                raise Invalid("a whole number", found(value))
+                raise Invalid(f"a whole number ≤ {most:,}" if _WHOLE.fullmatch(str(value).strip())
+                              else "a whole number", found(value))
         if self.min is not None and value < self.min:
             raise Invalid(f"a whole number ≥ {self.min}", found(value))
-        if self.max is not None and value > self.max:
-            raise Invalid(f"a whole number ≤ {self.max}", found(value))
+        if value > most:
+            raise Invalid(f"a whole number ≤ {most:,}", found(value))
+        if value < -limits.MAX_INT:
+            raise Invalid(f"a whole number ≥ {-limits.MAX_INT:,}", found(value))
         return value
 
 
@@ -159,8 +198,8 @@ class Choice(Schema):
     options: tuple[str, ...] = ()
 
     def convert(self, value):
-        if value not in self.options:
-            hint = did_you_mean(value, self.options)
+        if not isinstance(value, str) or value not in self.options:
+            hint = did_you_mean(value, self.options) if isinstance(value, str) and len(value) < 100 else ""
             raise Invalid("one of " + ", ".join(self.options), found(value), hint=hint)
         return value
 
@@ -179,10 +218,15 @@ class Expression(Schema):
             return exact_number(value)
         if not isinstance(value, str):
             raise Invalid("an expression as text", found(value))
+        if len(value) > limits.MAX_EXPRESSION:
+            raise Invalid(f"an expression of at most {limits.MAX_EXPRESSION:,} characters", found(value))
+        if any(int(e) > limits.MAX_MAGNITUDE for e in _EXPONENT.findall(value)):
+            raise Invalid(f"numbers from 1e-{limits.MAX_MAGNITUDE} to 1e{limits.MAX_MAGNITUDE} in size",
+                          found(value))
         try:
-            return parse_expr(value)
+            return parse_expr(value, limits=spec_limits())
         except ParseError as exc:
-            raise Invalid("an expression", f"{value!r}: {exc.message}") from None
+            raise Invalid("an expression", f"{limits.shorten(value)!r}: {exc.message}") from None
 
 
 @dataclass(frozen=True)
@@ -198,6 +242,8 @@ class Vector(Schema):
             raise Invalid("a vector (a flat list of numbers)", found(value))
         if len(value) < self.min_length:
             raise Invalid(f"a vector of at least {self.min_length} number(s)", found(value))
+        if len(value) > limits.MAX_ENTRIES:
+            raise Invalid(f"a vector of at most {limits.MAX_ENTRIES:,} numbers", found(value))
         return sp.ImmutableMatrix([[number_at(v, f"[{i}]")] for i, v in enumerate(value)])
 
 
@@ -208,8 +254,7 @@ class Matrix(Schema):
     def convert(self, value):
         import sympy as sp
 
-        if not isinstance(value, (list, tuple)) or not value:
-            raise Invalid("a matrix (a list of rows)", found(value))
+        check_matrix_size(value)
         rows = []
         for i, row in enumerate(value):
             if not isinstance(row, (list, tuple)):
@@ -224,6 +269,16 @@ class Matrix(Schema):
                 )
             rows.append([number_at(v, f"[{i}][{j}]") for j, v in enumerate(row)])
         return sp.ImmutableMatrix(rows)
+
+
+def check_matrix_size(value) -> None:
+    """A list of rows within ``limits.MAX_ENTRIES`` entries, checked before any entry is read."""
+    if not isinstance(value, (list, tuple)) or not value:
+        raise Invalid("a matrix (a list of rows)", found(value))
+    width = len(value[0]) if isinstance(value[0], (list, tuple)) else 1
+    if len(value) * max(width, 1) > limits.MAX_ENTRIES or len(value) > limits.MAX_ENTRIES:
+        raise Invalid(f"a matrix of at most {limits.MAX_ENTRIES:,} entries",
+                      f"{len(value):,} rows of {width:,} entries")
 
 
 def number_at(value, key: str):
@@ -243,10 +298,12 @@ class ExactMatrix(Matrix):
     def convert(self, value):
         from hwcheck.exact import ExactArray
 
+        check_matrix_size(value)
         if isinstance(value, (list, tuple)) and value and all(isinstance(r, list) for r in value):
             width = len(value[0])
+            bound = 10 ** limits.MAX_NUMBER_DIGITS
             if width and all(len(r) == width for r in value) and \
-                    all(type(v) is int for r in value for v in r):
+                    all(type(v) is int and -bound < v < bound for r in value for v in r):
                 return ExactArray.from_rows(value)  # integers: skip SymPy entirely
         return ExactArray.from_sympy(super().convert(value))
 
@@ -291,6 +348,8 @@ class ListOf(Schema):
     def convert(self, value):
         if not isinstance(value, (list, tuple)) or len(value) < self.min_length:
             raise Invalid(f"a list of at least {self.min_length} item(s)", found(value))
+        if len(value) > limits.MAX_LIST:
+            raise Invalid(f"a list of at most {limits.MAX_LIST:,} items", found(value))
         out = []
         for i, v in enumerate(value):
             try:
@@ -309,10 +368,13 @@ class MapOf(Schema):
     def convert(self, value):
         if not isinstance(value, Mapping) or not value:
             raise Invalid("a map of name: value", found(value))
+        if len(value) > limits.MAX_LIST:
+            raise Invalid(f"a map of at most {limits.MAX_LIST:,} names", found(value))
         out = {}
         for k, v in value.items():
-            if not isinstance(k, str) or not k.isidentifier() or k.startswith("_"):
-                raise Invalid("variable names", f"the key {k!r}")
+            if not isinstance(k, str) or not k.isidentifier() or k.startswith("_") or not k.isascii() \
+                    or len(k) > 100:
+                raise Invalid("variable names (ASCII letters, digits and _)", f"the key {limits.shorten(str(k))!r}")
             try:
                 out[k] = self.value.convert(v)
             except Invalid as exc:
@@ -352,8 +414,9 @@ def convert_fields(fields: Mapping[str, Schema], raw: Mapping[str, Any]) -> Give
     """Convert a raw map against ``fields``: unknown and missing keys are refused."""
     for key in raw:
         if key not in fields:
-            raise Invalid("one of the keys " + ", ".join(fields), f"the unknown key {key!r}",
-                          key=f".{key}", hint=did_you_mean(key, fields))
+            shown = limits.shorten(str(key))
+            raise Invalid("one of the keys " + ", ".join(fields), f"the unknown key {shown!r}",
+                          key=f".{shown}", hint=did_you_mean(shown, fields))
     out = {}
     for key, schema in fields.items():
         if key not in raw or raw[key] is None:
@@ -368,3 +431,4 @@ def convert_fields(fields: Mapping[str, Schema], raw: Mapping[str, Any]) -> Give
         except Invalid as exc:
             raise Invalid(exc.expected, exc.found, key=f".{key}{exc.key}", hint=exc.hint) from None
     return Given(out)
+

@@ -13,14 +13,15 @@ from typing import Any, Mapping
 
 import yaml
 
-from hwcheck import kinds
+from hwcheck import kinds, limits
 from hwcheck.errors import Invalid, SpecError, did_you_mean
 from hwcheck.model import DEFAULT_TOLERANCE, REVEAL_LEVELS, PartSpec, Problem
 from hwcheck.schema import convert_fields, found
 
-SPEC_KEYS = ("id", "title", "kind", "statement", "given", "parts", "grading")
+SPEC_KEYS = ("id", "title", "kind", "statement", "given", "parts", "grading", "notation", "vary", "vary_options")
 PART_KEYS = ("points", "tolerance", "sigfigs", "carry_forward", "reveal", "mistake_credit")
 GRADING_KEYS = ("tolerance", "sigfigs", "carry_forward", "reveal", "mistake_credit")
+NOTATION_MAX = 40  # characters of one LaTeX symbol in `notation:`
 SPEC_SUFFIXES = (".yaml", ".yml")
 
 _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -36,6 +37,22 @@ def _construct_float(loader, node):
         return Decimal(text)
     except InvalidOperation:  # .inf, .nan
         return Decimal(text.lower().replace(".inf", "Infinity").replace(".nan", "NaN"))
+
+
+class BigNumeral(str):
+    """A whole number too long for Python's int (more than ``BIG_DIGITS`` digits), kept as its text:
+    the schema or the grader refuses it where it stands, with the rest of the file still read."""
+
+
+BIG_DIGITS = 4000  # below Python's 4,300-digit limit for converting text to int
+
+
+def _construct_int(loader, node):
+    text = loader.construct_scalar(node)
+    plain = text.replace("_", "").lstrip("+-")
+    if len(plain) > BIG_DIGITS and plain.isascii() and plain.isdigit():
+        return BigNumeral(text)
+    return loader.construct_yaml_int(node)
 
 
 class DuplicateKey(Exception):
@@ -59,15 +76,22 @@ def _construct_mapping(loader, node, deep=False):
 
 
 ExactLoader.add_constructor("tag:yaml.org,2002:float", _construct_float)
+ExactLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 ExactLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 
 
-def read_yaml(text: str, file: str) -> Any:
+def read_yaml(text: str, file: str, loader=ExactLoader) -> Any:
     """Parse YAML text exactly; a ``SpecError`` naming the line if it cannot be read."""
+    if not text.strip():
+        raise SpecError(file, "", "a YAML document", "the file is empty")
     try:
-        return yaml.load(text, Loader=ExactLoader)  # noqa: S506 - ExactLoader is a SafeLoader
+        return yaml.load(text, Loader=loader)  # noqa: S506 - ExactLoader is a SafeLoader
     except DuplicateKey as exc:
-        raise SpecError(file, str(exc.key), "each key once", f"it again on line {exc.line}") from None
+        raise SpecError(file, limits.shorten(str(exc.key)), "each key once", f"it again on line {exc.line}") from None
+    except RecursionError:
+        raise SpecError(file, "", "values nested a few levels deep", "deeper nesting") from None
+    except (ValueError, OverflowError) as exc:  # a constructor refused a scalar (a date, a number)
+        raise SpecError(file, "", "valid YAML values", limits.shorten(str(exc).splitlines()[0])) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "the file"
@@ -79,14 +103,36 @@ def load_problem(path: str | Path) -> Problem:
     """Read and check one spec file."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        if path.is_file() and path.stat().st_size > limits.MAX_SPEC_BYTES:
+            raise SpecError(str(path), "", f"a spec file of at most {limits.MAX_SPEC_BYTES:,} bytes",
+                            f"{path.stat().st_size:,} bytes")
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise SpecError(str(path), "", "a problem spec file", "no such file") from None
     except IsADirectoryError:
         raise SpecError(str(path), "", "a problem spec file", "a directory") from None
-    except UnicodeDecodeError as exc:
-        raise SpecError(str(path), "", "UTF-8 text", f"undecodable bytes at byte {exc.start}") from None
+    except OSError as exc:
+        raise SpecError(str(path), "", "a readable file", exc.strerror or type(exc).__name__) from None
+    text = decode(raw, str(path), SpecError)
     return problem_from_mapping(read_yaml(text, str(path)), file=str(path), default_id=path.stem)
+
+
+def decode(raw: bytes, file: str, error=SpecError) -> str:
+    """UTF-8 text (a byte-order mark is fine); an empty file and UTF-16/32 are named as such.
+    ``error(file, key, expected, found)`` builds the exception."""
+    if not raw.strip():
+        raise error(file, "", "a file with content", "the file is empty")
+    for boms, name in (((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff"), "UTF-32"), ((b"\xff\xfe", b"\xfe\xff"), "UTF-16")):
+        if raw.startswith(boms):
+            raise error(file, "", "UTF-8 text", f"{name} text (save the file as UTF-8)")
+    if b"\x00" in raw[:1000]:
+        even, odd = raw[:1000:2].count(0), raw[1:1000:2].count(0)
+        name = "UTF-16" if max(even, odd) > len(raw[:1000]) // 4 else "binary data (NUL bytes)"
+        raise error(file, "", "UTF-8 text", f"{name} text (save the file as UTF-8)" if name == "UTF-16" else name)
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise error(file, "", "UTF-8 text", f"undecodable bytes at byte {exc.start}") from None
 
 
 def problem_from_mapping(raw: Any, *, file: str = "<memory>", default_id: str = "problem") -> Problem:
@@ -99,14 +145,17 @@ def problem_from_mapping(raw: Any, *, file: str = "<memory>", default_id: str = 
                             did_you_mean(key, SPEC_KEYS))
     if "kind" not in raw:
         raise SpecError(file, "kind", "the problem kind (see 'hwcheck kinds')", "no such key")
+    if not isinstance(raw["kind"], str):
+        raise SpecError(file, "kind", "the name of a kind (see 'hwcheck kinds')", found(raw["kind"]))
     try:
         kind = kinds.get(raw["kind"])
     except Invalid as exc:
-        raise SpecError(file, "kind", exc.expected, exc.found, exc.hint) from None
+        raise SpecError(file, "kind", exc.expected, limits.shorten(exc.found), exc.hint) from None
 
     pid = _text(raw, "id", file, default_id)
-    if not pid or any(c in pid for c in '/\\:*?"<>|') or pid.startswith("."):
-        raise SpecError(file, "id", "a name usable as a file name", repr(pid))
+    problem = id_problem(pid)
+    if problem:
+        raise SpecError(file, "id", "a name usable as a file name (" + ID_RULE + ")", problem)
     title = _text(raw, "title", file, kind.title)
     statement = _text(raw, "statement", file, "")
 
@@ -121,12 +170,75 @@ def problem_from_mapping(raw: Any, *, file: str = "<memory>", default_id: str = 
         raise SpecError(file, "given" + exc.key, exc.expected, exc.found, exc.hint) from None
     grading = _grading(raw.get("grading"), file)
     parts = _parts(raw.get("parts"), kind, given, file, grading)
+    vary = {}
+    if "vary" in raw or "vary_options" in raw:  # SPEC section 7: checked here, drawn by hwcheck.variants
+        from hwcheck import variants
+
+        variants.parse_vary(raw.get("vary"), given_raw, file)
+        variants.vary_options(raw.get("vary_options"), file)
+        vary = dict(raw.get("vary") or {})
     try:
         kind.check(given, tuple(p.name for p in parts))
     except Invalid as exc:
         key = "given" + exc.key if exc.key.startswith((".", "[")) else ("given." + exc.key if exc.key else "given")
         raise SpecError(file, key, exc.expected, exc.found, exc.hint) from None
-    return Problem(id=pid, kind=kind.name, title=title, statement=statement, given=given, parts=parts, path=file)
+    notation = _notation(raw.get("notation"), file)
+    return Problem(id=pid, kind=kind.name, title=title, statement=statement, given=given, parts=parts, path=file,
+                   notation=notation, vary=vary)
+
+
+def _notation(raw, file) -> dict:
+    """The optional ``notation:`` map, role -> LaTeX symbol (``{loss: E, point: w}``)."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        raise SpecError(file, "notation", "a map of role: LaTeX symbol (for example {loss: E})", found(raw))
+    out = {}
+    for role, symbol in raw.items():
+        if not isinstance(role, str) or not role.strip():
+            raise SpecError(file, "notation", "role names as text", found(role))
+        key = f"notation.{role}"
+        if isinstance(symbol, (int, Decimal)) and not isinstance(symbol, bool):
+            symbol = str(symbol)
+        if not isinstance(symbol, str) or not symbol.strip():
+            raise SpecError(file, key, "a short LaTeX symbol (for example E or \\theta)", found(symbol))
+        symbol = symbol.strip()
+        if len(symbol) > NOTATION_MAX or "\n" in symbol or "$" in symbol:
+            raise SpecError(file, key, f"a short LaTeX symbol (at most {NOTATION_MAX} characters, no $ or line break)",
+                            repr(symbol if len(symbol) <= 60 else symbol[:57] + "..."))
+        if symbol.count("{") != symbol.count("}"):
+            raise SpecError(file, key, "a LaTeX symbol with balanced braces", repr(symbol))
+        out[role] = symbol
+    return out
+
+
+ID_RULE = f"at most {limits.MAX_ID_LENGTH} characters and {2 * limits.MAX_ID_LENGTH} bytes in UTF-8, printable, no / \\ : * ? \" < > |, not starting with ."
+RESERVED_IDS = {"key", "con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
+
+
+def id_problem(pid: str) -> str:
+    """What makes ``pid`` unusable as a file name stem (``<id>.md``, ``<id>-compare.svg``), or ''.
+
+    >>> id_problem("conv2d-backprop-4x4"), id_problem("KEY"), id_problem("a/b")
+    ('', "'KEY', the name of the set's index KEY.md", "'a/b', which holds '/'")
+    """
+    if not pid:
+        return "an empty id"
+    shown = repr(limits.shorten(pid))
+    size = len(pid.encode("utf-8", "surrogatepass"))
+    if len(pid) > limits.MAX_ID_LENGTH or size > 2 * limits.MAX_ID_LENGTH:
+        return f"an id of {len(pid):,} characters, {size:,} bytes in UTF-8"
+    for ch in pid:
+        if ch in '/\\:*?"<>|':
+            return f"{shown}, which holds {ch!r}"
+        if not ch.isprintable():
+            return f"{shown}, which holds the control character U+{ord(ch):04X}"
+    if pid.startswith(".") or pid.endswith((".", " ")) or pid != pid.strip():
+        return f"{shown}, which starts with '.' or ends with '.' or a space"
+    if pid.split(".")[0].casefold() in RESERVED_IDS:
+        what = "the name of the set's index KEY.md" if pid.casefold() == "key" else "a name reserved by Windows"
+        return f"{shown}, {what}"
+    return ""
 
 
 def _text(raw, key, file, default):
@@ -134,9 +246,11 @@ def _text(raw, key, file, default):
     if value is None:
         return default
     if isinstance(value, (int, Decimal)) and not isinstance(value, bool) and key == "id":
-        return str(value)
+        return str(value) if limits.digits_of(int(value)) <= limits.MAX_ID_LENGTH else "9" * 1000
     if not isinstance(value, str):
         raise SpecError(file, key, "text", found(value))
+    if len(value) > limits.MAX_TEXT:
+        raise SpecError(file, key, f"text of at most {limits.MAX_TEXT:,} characters", found(value))
     return value.strip() if key != "statement" else value
 
 
@@ -232,15 +346,18 @@ def _setting(name, value, file, where):
     return credit
 
 
-def _nonnegative(value, file, key) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
-        raise SpecError(file, key, "a number ≥ 0", found(value))
+def _nonnegative(value, file, key, most: float = limits.MAX_POINTS) -> float:
+    expected = f"a number from 0 to {most:,}"
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)) or isinstance(value, BigNumeral):
+        raise SpecError(file, key, expected, found(value))
+    if isinstance(value, int) and limits.digits_of(value) > 30:
+        raise SpecError(file, key, expected, found(value))
     try:
-        number = float(Decimal(str(value)))
-    except InvalidOperation:
-        raise SpecError(file, key, "a number ≥ 0", found(value)) from None
-    if not number >= 0 or number == float("inf"):
-        raise SpecError(file, key, "a number ≥ 0", found(value))
+        number = float(Decimal(value.strip() if isinstance(value, str) else str(value)))
+    except (InvalidOperation, ValueError):
+        raise SpecError(file, key, expected, found(value)) from None
+    if not 0 <= number <= most:
+        raise SpecError(file, key, expected, found(value))
     return int(number) if number == int(number) else number
 
 

@@ -128,3 +128,39 @@ def contains(text: str, phrase: str) -> bool:
 def _latin_word_char(ch: str) -> bool:
     # A Persian letter right before an English word ("بهReLU") is a word boundary.
     return ch.isalnum() and not "\u0600" <= ch <= "\u06FF"
+
+
+# -- numbers written with Persian digits and separators ------------------------------
+
+_PERSIAN_OUT = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+# Persian (۰–۹) and Arabic-Indic (٠–٩) digits, and ٫ (U+066B, the Arabic decimal separator), one
+# character for one character, so a caret under the text still points at the right place.
+_NUMBER_TABLE = str.maketrans({**_DIGITS, 0x066B: "."})
+_THOUSANDS = "\u066C"  # ٬ Arabic thousands separator
+_GROUPED = re.compile(r"(?<![0-9.])[0-9]{1,3}(?:\u066C[0-9]{3})+(?![0-9\u066C])")
+
+
+def persian_digits(value) -> str:
+    """Prose digits for a Persian document: ``12`` -> ``۱۲`` (math keeps its ASCII digits).
+
+    >>> persian_digits(2026), persian_digits("گام 3"), persian_digits(1.5)
+    ('۲۰۲۶', 'گام ۳', '۱٫۵')
+    """
+    return re.sub(r"(?<=[0-9])\.(?=[0-9])", "\u066b", str(value)).translate(_PERSIAN_OUT)
+
+
+def number_text(text: str) -> str:
+    """A student's answer with Persian and Arabic-Indic digits read as ASCII ones: ``٫`` is the
+    decimal point and ``٬`` the thousands separator (dropped only between groups of three digits).
+    Nothing else changes: Latin look-alike letters are still refused by the parser.
+
+    >>> number_text("۱٫۷۰۸۸"), number_text("-٠٫٥"), number_text("۱٬۲۳۴٬۵۶۷٫۵"), number_text("۲x^۲")
+    ('1.7088', '-0.5', '1234567.5', '2x^2')
+    >>> number_text("۱٬۲")  # not a thousands grouping: left for the parser to point at
+    '1\u066c2'
+    """
+    if not any(ch in text for ch in "\u066b\u066c") and not any(
+            0x0660 <= ord(ch) <= 0x0669 or 0x06F0 <= ord(ch) <= 0x06F9 for ch in text):
+        return text
+    text = text.translate(_NUMBER_TABLE)
+    return _GROUPED.sub(lambda m: m.group().replace(_THOUSANDS, ""), text)

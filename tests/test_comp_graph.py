@@ -188,3 +188,57 @@ def test_grader_names_the_graph_mistakes(tmp_path):
     assert split["gradient"]["diagnosis"] == "max_gradient_split"
     fan = grade_one(tmp_path / "b", "graph-max-fanout.yaml", {"value": 6, "gradient": {"x": 2, "y": 2, "z": 0}})
     assert fan["gradient"]["diagnosis"] == "fanout_not_summed"
+
+
+# -- the text of the solution (issue 8) ------------------------------------------------------
+
+def _md(f, at, fmt="md", notation=""):
+    p = api.load_problem_text(f"{{kind: comp_graph, given: {{f: '{f}', at: {at}}}{notation}}}")
+    return api.render_solution(p, format=fmt)
+
+
+def test_the_graph_is_drawn_as_a_mermaid_flowchart_with_values_and_gradients():
+    import re
+
+    md = _md("(x + y) * max(y, z)", "{x: 1, y: 2, z: 0}")
+    block = re.search(r"```mermaid\nflowchart LR\n(.*?)\n```", md, re.S)
+    assert block, "no Mermaid flowchart in the Markdown"
+    lines = block.group(1).splitlines()
+    nodes = [line for line in lines if "[" in line]
+    edges = [line for line in lines if "-->" in line]
+    assert len(nodes) == 6 and len(edges) == 6  # x, y, z, a, b, f; y fans out to a and b
+    assert any("f = a · b<br/>= 6<br/>∂f/∂f = 1" in n for n in nodes)
+    assert any("y = 2<br/>∂f/∂y = 5" in n for n in nodes)
+    assert not any('"' in n.split('["', 1)[1][:-2] for n in nodes)  # no quote inside a label
+
+
+def test_the_graph_is_drawn_in_latex_and_the_mermaid_block_left_out():
+    tex = _md("(x + y) * max(y, z)", "{x: 1, y: 2, z: 0}", "tex")
+    assert r"\begin{picture}" in tex and tex.count(r"\framebox") == 6 and tex.count(r"\vector") == 6
+    assert "mermaid" not in tex and "<!--" not in tex and "-->" not in tex
+    md = _md("(x + y) * max(y, z)", "{x: 1, y: 2, z: 0}")
+    assert "<!-- latex" in md  # hidden from Markdown readers, kept for md2tex
+
+
+def test_a_constant_or_an_input_alone_has_no_drawing():
+    assert "mermaid" not in _md("2 * 3", "{x: 1}") and "mermaid" not in _md("x", "{x: 1}")
+
+
+def test_the_backward_pass_is_never_a_tautology():
+    """∂f/∂b = ∂f/∂f · ∂f/∂b says nothing: from the output the local gradient is written as the
+    derivative of the output's own formula."""
+    md = _md("(x + y) * max(y, z)", "{x: 1, y: 2, z: 0}")
+    assert r"\frac{\partial f}{\partial f} \cdot" not in md
+    assert r"\frac{\partial f}{\partial b} = \frac{\partial}{\partial b}\left(a \cdot b\right) = 3" in md
+
+
+def test_the_output_keeps_the_statement_s_name_and_powers_of_fractions_get_parentheses():
+    md = _md("(x / 2) ** 2 + x", "{x: 3}", notation=", notation: {output: q}")
+    assert r"\frac{\partial q}{\partial q} = 1" in md and r"\nabla q" in md and r"\frac{\partial f}" not in md
+    assert r"\left(\frac{3}{2}\right)^{2}" in md and r"\frac{3}{2}^{2}" not in md
+
+
+def test_non_rational_values_follow_the_number_policy():
+    md = _md("tanh(x) * x", "{x: 1}")
+    # tanh(1) = 0.761594155955765..., shown to 6 significant digits with "≈", never with "="
+    assert "0.761594" in md and "= 0.761594" not in md.replace(r"\approx 0.761594", "")

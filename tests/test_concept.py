@@ -218,14 +218,35 @@ def test_huge_text_is_bounded():
 
 # -- solving, rendering -------------------------------------------------------------------
 
-def test_default_model_answer_is_first_phrases_and_renders():
-    p = load("{kind: concept, given: {question: 'Why?', rubric: [{id: a, any: [chain rule, ضرب]},"
-             " {id: b, points: 0.5, any: [saturat]}]}}")
+def test_without_a_model_answer_students_see_no_phrase_and_the_key_has_the_rubric(tmp_path):
+    spec = tmp_path / "c.yaml"
+    spec.write_text("{kind: concept, given: {question: 'Why?', rubric: [{id: a, any: [chain rule, ضرب]},"
+                    " {id: b, points: 0.5, any: [saturat]}]}}", encoding="utf-8")
+    p = api.load_problem(spec)
     sol = api.solve(p)
-    assert sol.answers["answer"] == "chain rule; saturat"
+    assert sol.answers["answer"] is None
     md = api.render_solution(p, sol, format="md")
-    assert "`ضرب`" in md and r"($\frac{1}{2}$ pts)" in md and r"($\frac{3}{2}$ in all)" in md
+    for leak in ("chain rule", "ضرب", "saturat", "rubric", "20000", "20 000"):
+        assert leak not in md
+    assert "none was written" in md
+    api.write_keys([spec], out=tmp_path / "out", figures=False)
+    key = (tmp_path / "out" / "KEY.md").read_text(encoding="utf-8")
+    assert "`ضرب`" in key and r"($\frac{1}{2}$ pts)" in key and r"($\frac{3}{2}$ points in all)" in key
+    assert "20 000 characters" in key and "needs review" in key
     assert grade_text(p.given, "saturated units")["points"] == 0.5
+
+
+@pytest.mark.parametrize("pid", IDS)
+def test_students_see_the_model_answer_not_the_rubric(pid):
+    p = api.load_problem(PROBLEMS / f"{pid}.yaml")
+    md = api.render_solution(p, format="md")
+    model = " ".join(p.given.model_answer.split())
+    assert model in " ".join(md.replace("> ", "").split())
+    assert "rubric" not in md.lower() and "20000" not in md and "20 000" not in md
+    for item in p.given.rubric:
+        assert f"`{item['id']}`" not in md
+        for phrase in item["any"]:
+            assert f"`{phrase.strip()}`" not in md
 
 
 def test_string_answers_render_as_text_without_eval():

@@ -154,3 +154,36 @@ def test_given_is_read_only():
     assert isinstance(g, Given)
     with pytest.raises(AttributeError):
         g.X = None
+
+
+# -- the text of the solution (issue 8) ------------------------------------------------------
+
+def _md(text):
+    return api.render_solution(api.load_problem_text(f"kind: conv2d_backprop\ngiven: {text}"))
+
+
+def test_the_bias_is_not_also_a_summation_index(problems_dir):
+    import re
+
+    md = api.render_solution(api.load_problem(problems_dir / "conv2d-stride2-pad1.yaml"))
+    assert r"\sum_{u,v} X_{i s + u," in md and "W_{u,v} + b" in md
+    assert not re.search(r"\\sum_\{[^}]*b[^}]*\}", md)  # b never runs in a sum
+    assert not re.search(r"W_\{[^}]*b", md)
+
+
+@pytest.mark.parametrize("given", [
+    "{X: [[1, 0, 2, 1, 0], [0, 1, 1, 0, 2], [2, 1, 0, 1, 1], [1, 0, 1, 2, 0], [0, 2, 1, 0, 1]], "
+    "W: [[1, 0, -1], [2, 0, -2], [1, 0, -1]], dL_dY: [[1, 0.5, -1], [0, 2, 1], [-0.5, 1, 0]], stride: 2, padding: 1}",
+    "{X: [[1, 2, 3], [4, 5, 6], [7, 8, 9]], W: [[1, 1], [1, 1]], dL_dY: [[1, 1], [1, 1]], stride: 3, padding: 2}",
+])
+def test_no_template_plurals(given):
+    md = _md(given)
+    assert "(s)" not in md
+
+
+def test_long_entry_lists_are_elided():
+    X = [[(3 * i + j) % 5 for j in range(6)] for i in range(6)]
+    md = _md(f"{{X: {X}, W: [[1, -1, 0], [0, 1, -1], [-1, 0, 1]], dL_dY: {[[1, 0, -1, 2]] * 4}}}")
+    assert md.count("- $Y_{") == 11 and "5 more entries, each computed the same way" in md
+    assert md.count(r"- $\frac{\partial L}{\partial Y_{") == 11 and "5 more patches" in md
+    assert "- $Y_{0,0}" in md and "- $Y_{3,3}" in md  # the first and the last entries stay

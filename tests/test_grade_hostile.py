@@ -45,7 +45,8 @@ BOMBS = [
 ]
 NON_FINITE = ["nan", "NaN", "inf", "Infinity", "-inf", "oo", "zoo", "1/0", "0/0", "log(0)", "x/0", "0^-1",
               "sqrt(-1)", "I", "1e999999"]
-LOOKALIKES = ["2х", "соs(x)", "−1/8", "١/٨", "2x\u00a0cos(x^2)", "x²", "\ufeff1/8", "0٫125", "2·x", "ｘ"]
+# Persian and Arabic-Indic digits with ٫ ("١/٨", "0٫125") are numbers (SPEC section 10): tests/test_persian.py
+LOOKALIKES = ["2х", "соs(x)", "−1/8", "2x\u00a0cos(x^2)", "x²", "\ufeff1/8", "2·x", "ｘ"]
 TYPES = [True, False, None, {}, {"a": 1}, [], [[]], [[1, 2], [3]], [1, [2]], [[[[[1]]]]], "", " ",
          Decimal("NaN"), Decimal("1e999999"), 10**400, -(10**400), [None], [[None, 1]], [{"w": 1}],
          [[1, 2, 3]] * 5000, list(range(20000)), "[1, 2, 3]", {"w": "__import__('os')"}]
@@ -154,10 +155,9 @@ def _read(tmp_path, name: str, content: str | bytes):
     return read_submission(path, KEYS)
 
 
+# NaN, Infinity, a key written twice inside answers and a 5,000-digit number make only their
+# part invalid: tests/test_hostile_submissions.py
 @pytest.mark.parametrize("content,where", [
-    ('{"student": "s", "answers": {"chain": {"derivative": NaN}}}', "line 1, column 54"),
-    ('{"student": "s", "answers": {"chain": {"derivative": -Infinity}}}', "Infinity"),
-    ('{"student": "s", "answers": {"chain": {"derivative": 1, "derivative": 2}}}', "answers.chain.derivative"),
     ('{"student": "s", "student": "t", "answers": {}}', "student"),
     ('{"student": "s", "answers": {"chian": {}}}', "did you mean 'chain'?"),
     ('{"student": "s", "answers": {"chain": {"derivativ": 1}}}', "did you mean 'derivative'?"),
@@ -170,7 +170,6 @@ def _read(tmp_path, name: str, content: str | bytes):
     ('{"student": "s", "answers": {"chain": {"derivative": 1}}', "line 1"),
     ('[1, 2]', "expected a map"),
     ('{"student": "s", "answers": {"chain": {"derivative": ' + "[" * 10000 + "]" * 10000 + "}}}", "nested"),
-    ('{"student": "s", "answers": {"chain": {"derivative": 1' + "0" * 5000 + "}}}", "valid JSON"),
 ])
 def test_bad_json_files_are_refused_with_the_place(tmp_path, content, where):
     with pytest.raises(SubmissionError) as info:
@@ -181,8 +180,6 @@ def test_bad_json_files_are_refused_with_the_place(tmp_path, content, where):
 
 
 @pytest.mark.parametrize("content,where", [
-    ("student: s\nanswers:\n  chain: {derivative: .nan}\n", "answers.chain.derivative"),
-    ("student: s\nanswers:\n  chain: {derivative: 1}\n  chain: {derivative: 2}\n", "chain"),
     ("student: s\nanswers: {chain: {derivative: [1, 2}\n", "line 2"),
     ("student: s\nanswers: {chain: {derivative: 2001-01-01}}\n", "answers.chain.derivative"),
     ("a: &a [1,1,1,1,1,1,1,1,1,1]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"

@@ -143,3 +143,148 @@ def test_undefined_gradient_on_the_path_is_one_clear_error():
         api.solve(p)
     assert info.value.key == "given.start" and "undefined f at step 1, x = (-1)" in str(info.value)
     assert "\n" not in str(info.value)
+
+
+# -- the worked text, read as a strict TA would (issue 8) -------------------------------
+
+import re  # noqa: E402
+
+from hwcheck import optim, render  # noqa: E402
+from hwcheck.expr import parse_expr  # noqa: E402
+
+from conftest import PROBLEMS  # noqa: E402
+
+SHIPPED = sorted(PROBLEMS.glob("gd-*.yaml"))
+
+
+def text_of(path_or_problem):
+    p = api.load_problem(path_or_problem) if not hasattr(path_or_problem, "given") else path_or_problem
+    return api.render_solution(p)
+
+
+def section(md, title):
+    """The text of one solution step (its ### heading to the next heading)."""
+    m = re.search(r"### Step \d+\. " + re.escape(title) + r"\n(.*?)(?=\n##)", md, re.S)
+    assert m, title
+    return m.group(1)
+
+
+def inline_math(md):
+    md = re.sub(r"\$\$.+?\$\$", "", md, flags=re.S)
+    return re.findall(r"\$([^$\n]+?)\$", md)
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_no_template_leftovers_and_github_safe_math(path):
+    md = text_of(path)
+    assert "(s)" not in md and "first $0$" not in md and "first $1$ step" not in md
+    for m in inline_math(md):
+        assert "\\{" not in m and "\\}" not in m and "\\_" not in m, m
+    assert not re.search(r"[1-9]\d{7,}", md.split("## Answers")[0]), "an unreadable exact form in the steps"
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_every_iterate_is_printed_as_in_the_answers(path):
+    """The steps show each point by the policy of its whole answer, so the digits agree."""
+    p = api.load_problem(path)
+    solution = api.solve(p)
+    md = api.render_solution(p, solution)
+    answers = md.split("## Answers")[1]
+    final = solution.answers["iterates"][-1]
+    exact = gd.shown_exact(solution.answers["iterates"])
+    for v in final:
+        shown = render.num(v) if exact else render.dec(v)
+        assert shown in md.split("## Answers")[0] and shown in answers, shown
+
+
+def test_bowl_verdict_is_per_coordinate_and_why_the_small_rate_converges():
+    md = text_of(PROBLEMS / "gd-bowl-too-large.yaml")
+    behaviour = section(md, "How the descent behaves")
+    assert "overshoots the minimum by more than it gains" not in md
+    x_line = next(line for line in behaviour.splitlines() if line.startswith("- $x$"))
+    y_line = next(line for line in behaviour.splitlines() if line.startswith("- $y$"))
+    assert "never overshooting" in x_line and r"\frac{179}{200}" in x_line and r"\lambda = 1" in x_line
+    assert "overshoots at every step" in y_line and r"- \frac{11}{10}" in y_line and "diverges" in y_line
+    quad = section(md, "What the learning rate does to this quadratic")
+    assert r"\gamma = \frac{1}{20} < 2/L" in quad and "**converges**" in quad
+    table = quad.split(r"\begin{array}")[1]
+    assert r"\frac{19}{20} & 0" in table  # the factors 1 − γλ of γ = 0.05
+
+
+def test_one_dimension_rates_verdicts_and_the_mirror_rate():
+    md = text_of(PROBLEMS / "gd-1d-learning-rates.yaml")
+    table = section(md, "Learning rates side by side")
+    row = next(line for line in table.splitlines() if line.startswith(r"- $\gamma = \frac{9}{10}$"))
+    assert "$w$ overshoots and changes side at every step" in row and "decreasing at every step" in row
+    assert "the same point" in table and "an even number" in table
+    assert r"\frac{4}{5}" in table and r"- \frac{4}{5}" in table
+    # the statement's symbols: f(w), w_0, not x
+    assert "w_{0}" in md and "x_0" not in md and "x_{0}" not in md
+
+
+def test_quartic_run_reaches_a_local_minimum_and_says_where_the_global_one_is():
+    md = text_of(PROBLEMS / "gd-quartic-local-minimum.yaml")
+    text = section(md, "Where the descent ends: the stationary points")
+    assert "-1.30084" in text and "0.169938" in text and "1.1309" in text
+    assert "**not the global minimum**" in text and "a local maximum" in text
+    cp = optim.critical_points(optim.Objective(parse_expr("x**4 - 3*x**2 + x"), ["x"]))
+    roots = np.roots([4, 0, -6, 1]).real
+    assert sorted(float(p["x"]) for p in cp["points"]) == pytest.approx(sorted(roots), abs=1e-12)
+
+
+def test_unbounded_polynomial_has_no_global_minimum():
+    p = problem("x**3 - 3*x", {"x": 2}, "0.05", 80)
+    text = section(text_of(p), "Where the descent ends: the stationary points")
+    assert "no global minimum" in text and "unbounded below" in text and "a local minimum" in text
+
+
+@pytest.mark.parametrize("f,start,kind", [
+    ("cosh(x) + (y - 1)**2", {"x": 1, "y": 0}, "local minimum"),
+    ("x**2 - y**2 + y**4", {"x": 1, "y": 0}, "saddle point"),  # y stays 0: the run slides into the saddle
+])
+def test_converged_point_is_classified_by_the_hessian(f, start, kind):
+    md = text_of(problem(f, start, "0.25", 200))
+    assert "**Converged.**" in md
+    text = section(md, "Where the descent ends: the stationary points")
+    assert kind in text
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(1, 6), st.integers(1, 30), st.sampled_from(["1/20", "1/10", "3/10", "1/2"]),
+       st.integers(-3, 3), st.integers(1, 3), st.integers(3, 9))
+def test_per_coordinate_factor_is_one_minus_gamma_lambda(a, c, lr, x0, y0, steps):
+    """On a diagonal quadratic each coordinate's step is exactly (1 − γλ) times the one before,
+    and the verdict words follow the sign and size of that factor."""
+    p = problem(f"{a}*x**2/2 + {c}*y**2/2", {"x": x0, "y": y0}, lr, steps)
+    solution = api.solve(p)
+    b = next(s for s in solution.steps if s.macro == "behaviour").data["b"]
+    gamma = sp.Rational(lr)
+    for coord, lam in zip(b.coordinates, (a, c)):
+        q = 1 - gamma * lam
+        if coord.trend in ("still", "settles"):
+            continue
+        assert coord.factor == q
+        assert coord.alternating == (q < 0)
+        assert coord.trend == ("shrinks" if abs(q) < 1 else "grows" if abs(q) > 1 else "steady")
+    md = api.render_solution(p, solution)
+    if any(c.alternating and c.trend == "grows" for c in b.coordinates):
+        assert "**diverges**" in md
+
+
+def test_verdict_functions():
+    assert optim.monotone_decrease([3, 2, 2, 1]) and not optim.monotone_decrease([3, 2, 2.5])
+    assert optim.oscillates([5, 3, 4, 2, 3]) and not optim.oscillates([5, 4, 3])
+    assert optim.diverges([1, 3, 9]) and not optim.diverges([9, 3, 4, 1])
+    assert optim.sign_changes([1, -1, 1, -1]) == 3 and optim.rises([1, 2, 1, 2]) == 2
+    c = optim.coordinate("y", [1, -2, 4, -8])
+    assert (c.factor, c.alternating, c.trend, c.overshoots) == (-2, True, "grows", True)
+    c = optim.coordinate("x", [8, 4, 2, 1])
+    assert (c.factor, c.alternating, c.trend, c.overshoots) == (sp.Rational(1, 2), False, "shrinks", False)
+
+
+def test_notation_roles_are_used():
+    p = api.load_problem_text("kind: gradient_descent\nnotation: {loss: E, point: \\theta, learning_rate: \\eta}\n"
+                              "given: {f: 'x**2 + y**2', start: {x: 1, y: 1}, learning_rate: 0.25, steps: 2}")
+    md = api.render_solution(p)
+    assert r"\theta_{1}" in md and r"\nabla E" in md and r"\eta = \frac{1}{4}" in md
+    assert r"\mathbf{x}" not in md

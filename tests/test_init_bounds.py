@@ -107,3 +107,45 @@ def test_bound_is_only_for_uniform_schemes():
         api.load_problem_text("{kind: init_bounds, given: {scheme: he_normal, n_in: 3, n_out: 2}, parts: [bound]}")
     p = api.load_problem_text("{kind: init_bounds, given: {scheme: he_normal, n_in: 8, n_out: 2}}")
     assert p.part_names == ("std",)
+
+
+# -- the text of the solution (issue 8) ------------------------------------------------------
+
+def _md(given):
+    return api.render_solution(api.load_problem_text(f"{{kind: init_bounds, given: {given}}}"), format="md")
+
+
+def test_a_fraction_gain_is_squared_in_parentheses_and_explained():
+    md = _md("{scheme: xavier_normal, n_in: 300, n_out: 100, gain: 5/3, activation: tanh}")
+    assert r"\frac{5}{3}^" not in md
+    assert r"\left(\frac{5}{3}\right)^{2}" in md
+    assert 'calculate_gain("tanh")' in md and "squashes" in md  # where 5/3 comes from
+    body = md.split("## Conventions", 1)[1]
+    assert "He" not in body and "ReLU" not in body  # only what applies to Xavier with tanh
+    assert "The gain" in md and "multiplies the standard deviation" in md
+
+
+@pytest.mark.parametrize("given", [
+    "{scheme: lecun_normal, n_in: 512, n_out: 256}",
+    "{scheme: xavier_uniform, n_in: 256, n_out: 128}",
+    "{scheme: he_normal, n_in: 64, n_out: 10, mode: fan_out}",
+    "{scheme: lecun_uniform, conv: {in_channels: 3, out_channels: 8, kernel_size: 1}, gain: 2}",
+])
+def test_no_link_of_a_chain_is_repeated(given):
+    import re
+
+    md = _md(given)
+    for display in re.findall(r"\$\$(.+?)\$\$", md, re.S):
+        links = [link.strip() for link in display.split(" = ")]
+        assert all(a != b for a, b in zip(links, links[1:])), display
+
+
+def test_he_gain_is_mentioned_only_for_he():
+    assert "ReLU gain" in _md("{scheme: he_uniform, n_in: 5, n_out: 3}")
+    for scheme in ("xavier_uniform", "lecun_normal"):
+        assert "ReLU" not in _md(f"{{scheme: {scheme}, n_in: 5, n_out: 3}}").split("## Conventions", 1)[1]
+
+
+def test_he_with_another_activation_is_refused():
+    with pytest.raises(Exception, match="given.activation: expected activation relu"):
+        api.load_problem_text("{kind: init_bounds, given: {scheme: he_normal, n_in: 3, n_out: 2, activation: tanh}}")

@@ -80,3 +80,77 @@ def test_persian_lines_compile_with_and_without_arabtex(tmp_path):
 def test_documents_without_persian_do_not_load_arabtex():
     source = api.solve_file(PROBLEMS / "sgd-stochastic-1d.yaml", format="tex")
     assert "arabtex" not in source
+
+
+def test_problem_sheet_compiles(tmp_path):
+    problems = [api.load_problem(p) for p in spec_files([PROBLEMS])]
+    result = compile_tex(api.render_sheet(problems, format="tex"), tmp_path)
+    assert result.returncode == 0, first_error(result.stdout)
+
+
+# -- Persian documents: XeLaTeX with xepersian (--lang fa) ---------------------------------
+
+XELATEX = shutil.which("xelatex")
+KPSEWHICH = shutil.which("kpsewhich")
+XEPERSIAN = bool(KPSEWHICH) and subprocess.run([KPSEWHICH, "xepersian.sty"], capture_output=True).returncode == 0
+needs_xepersian = pytest.mark.skipif(
+    XELATEX is None or not XEPERSIAN,
+    reason="xelatex or xepersian is not installed (apt-get install texlive-xetex texlive-lang-arabic)")
+
+
+def xelatex(source: str, folder) -> subprocess.CompletedProcess:
+    (folder / "doc.tex").write_text(source, encoding="utf-8")
+    return subprocess.run(
+        [XELATEX, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", "doc.tex"],
+        cwd=folder, capture_output=True, text=True, encoding="utf-8", errors="replace", timeout=180,
+        env={**__import__("os").environ, "MKTEXTFM": "0"},
+    )
+
+
+def _one_per_kind():
+    seen, out = set(), []
+    for path in spec_files([PROBLEMS]):
+        try:
+            kind = api.load_problem(path).kind
+        except SpecError:
+            continue
+        if kind not in seen:
+            seen.add(kind)
+            out.append(path)
+    return out
+
+
+PERSIAN_SPEC = """
+kind: sgd_dataset
+title: "گرادیان کاهشی تصادفی روی چهار نقطه (تمرین ۳، پرسش ۲)"
+statement: |
+  مدل خطی $\\hat y = w x + b$ را با نرخ یادگیری $\\eta = 0.5$ آموزش دهید؛ تابع هزینه میانگین
+  مربع خطاست و مقدار اولیهٔ $w$ برابر -2 است. بردار (1, -2, 3) و کد `order` را ببینید.
+
+  - **گام اول:** گرادیان را حساب کنید.
+  - *گام دوم:* پارامترها را به‌روز کنید (ReLU و 50% و #1 و x_1 بی‌خطرند).
+given: {data: {x: [1, 2], y: [2, 4]}, init: {w: -2, b: 0}, learning_rate: 0.5, variant: batch}
+"""
+
+
+@needs_xepersian
+@pytest.mark.parametrize("path", _one_per_kind(), ids=lambda p: p.stem)
+def test_persian_document_builds_with_xelatex(path, tmp_path):
+    """One problem of every kind, --lang fa --format tex, built with XeLaTeX and xepersian."""
+    source = api.render_solution(api.load_problem(path), format="tex", lang="fa")
+    result = xelatex(source, tmp_path)
+    assert result.returncode == 0, first_error(result.stdout)
+    assert (tmp_path / "doc.pdf").stat().st_size > 1000
+
+
+@needs_xepersian
+def test_persian_title_and_statement_build(tmp_path):
+    source = api.render_solution(api.load_problem_text(PERSIAN_SPEC), format="tex", lang="fa")
+    assert r"\lr{-2}" in source and r"\lr{(1, -2, 3)}" in source and r"\textbf{گام اول:}" in source
+    result = xelatex(source, tmp_path)
+    assert result.returncode == 0, first_error(result.stdout)
+    pdftotext = shutil.which("pdftotext")
+    if pdftotext:
+        text = subprocess.run([pdftotext, str(tmp_path / "doc.pdf"), "-"], capture_output=True, text=True).stdout
+        assert "تصادفی" in text or "ﺗﺼﺎﺩﻓﯽ" in text or len(text) > 200
+

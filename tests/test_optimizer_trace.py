@@ -255,3 +255,124 @@ def test_gradient_drill_refusals(given_text, key):
     with pytest.raises(SpecError) as info:
         api.load_problem_text(f"kind: optimizer_trace\ngiven: {{optimizer: sgd, learning_rate: 0.1, {given_text}}}")
     assert f"{key}:" in str(info.value)
+
+
+# -- the worked text, read as a strict TA would (issue 8) -------------------------------
+
+import re  # noqa: E402
+
+from hwcheck import optim, render  # noqa: E402
+
+from conftest import PROBLEMS  # noqa: E402
+
+SHIPPED = sorted(PROBLEMS.glob("opt-*.yaml"))
+
+
+def section(md, title):
+    m = re.search(r"### Step \d+\. " + re.escape(title) + r"\n(.*?)(?=\n##)", md, re.S)
+    assert m, title
+    return m.group(1)
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_shipped_text(path):
+    p = api.load_problem(path)
+    solution = api.solve(p)
+    md = api.render_solution(p, solution)
+    steps, answers = md.split("## Answers")
+    assert "(s)" not in md and "first $0$" not in md and "first $1$ update" not in md
+    md_inline = re.sub(r"\$\$.+?\$\$", "", md, flags=re.S)
+    for m in re.findall(r"\$([^$\n]+?)\$", md_inline):
+        assert "\\{" not in m and "\\}" not in m and "\\_" not in m, m
+    # the last point is printed alike in the steps and in the Answers
+    exact = optim.shown_exact(solution.answers["iterates"])
+    for v in solution.answers["iterates"][-1]:
+        shown = render.num(v) if exact else render.dec(v)
+        assert shown in steps, shown
+    assert not re.search(r"[1-9]\d{7,}", steps)  # no more than SIG digits anywhere
+
+
+def test_adam_question_without_bias_correction_is_answered():
+    p = api.load_problem(PROBLEMS / "opt-adam-gradient-drill.yaml")
+    solution = api.solve(p)
+    md = api.render_solution(p, solution)
+    text = section(md, "The same updates without bias correction")
+    # torch has no uncorrected Adam: an independent NumPy loop is the oracle
+    x, m, s = np.array([1.0, -1.0]), np.zeros(2), np.zeros(2)
+    points = [x.copy()]
+    for g in ([2.0, -4.0], [1.0, 3.0]):
+        g = np.array(g)
+        m = 0.9 * m + 0.1 * g
+        s = 0.999 * s + 0.001 * g * g
+        x = x - 0.1 * m / (np.sqrt(s) + 1e-7)
+        points.append(x.copy())
+    assert close(floats(solution.answers["uncorrected"]), np.array(points))
+    assert render.dec(solution.answers["uncorrected"][1][0]) in text
+    assert "3.16" in text and "larger" in text
+    assert "uncorrected" in md.split("## Answers")[1]
+
+
+def test_uncorrected_part_only_for_adam():
+    with pytest.raises(SpecError, match="uncorrected"):
+        api.load_problem_text("kind: optimizer_trace\ngiven: {optimizer: sgd, f: 'x**2', start: {x: 1}, "
+                              "learning_rate: 0.1, steps: 2}\nparts: [iterates, uncorrected]")
+    p = api.load_problem_text("kind: optimizer_trace\ngiven: {optimizer: adam, f: 'x**2', start: {x: 1}, "
+                              "learning_rate: 0.1, steps: 2, bias_correction: false}\nparts: [iterates, uncorrected]")
+    answers = api.solve(p).answers
+    assert answers["uncorrected"] == answers["iterates"]
+
+
+def test_momentum_buffers_have_distinct_stable_names():
+    """The spec's form keeps its symbol everywhere; the other form's buffer gets another one."""
+    md = api.render_solution(api.load_problem(PROBLEMS / "opt-momentum-two-forms.yaml"))
+    rule, equivalence = section(md, "The update rule"), section(md, "Two ways to write momentum")
+    assert r"v_{t} = \rho\, v_{t-1} - \alpha" in rule  # the velocity form, as in the statement
+    assert r"v_t = \rho v_{t-1} - \alpha g_t" in equivalence and r"u_t = \rho u_{t-1} + g_t" in equivalence
+    assert r"u_t = \rho u_{t-1} - \alpha" not in md and r"v_t = \rho v_{t-1} + g_t" not in md
+    # coordinates (a, b) and the point are different symbols
+    assert r"\mathbf{x}_t = (a,\ b)" in md
+
+
+def test_bowl_verdicts_come_from_the_run():
+    p = api.load_problem(PROBLEMS / "opt-bowl-sgd-momentum-adam.yaml")
+    solution = api.solve(p)
+    runs = next(s for s in solution.steps if s.macro == "comparison").data["runs"]
+    md = api.render_solution(p, solution)
+    table = section(md, "Optimizers side by side")
+    bullets = [line for line in table.splitlines() if line.startswith("- ")]
+    assert len(bullets) == len(runs)
+    for run, line in zip(runs, bullets):
+        values = run["f_values"]
+        if optim.monotone_decrease(values):
+            assert run["b"].monotone and "decreasing at every step" in line
+        else:
+            assert f"up at {optim.rises(values)} of the 40 steps" in line and "at every step" not in line
+    momentum = next(r for r in bullets if r.startswith("- SGD + Momentum"))
+    assert "oscillating" in momentum
+
+
+def test_point_symbol_from_indexed_coordinates_and_notation():
+    md = api.render_solution(api.load_problem(PROBLEMS / "opt-adam-gradient-drill.yaml"))
+    assert r"\mathbf{w}_{1}" in md and r"(w_{1},\ w_{2})" in md
+    p = api.load_problem_text("kind: optimizer_trace\nnotation: {point: \\theta, velocity: m, learning_rate: \\eta}\n"
+                              "given: {optimizer: momentum, f: 'x**2', start: {x: 1}, learning_rate: 0.1, steps: 2}")
+    md = api.render_solution(p)
+    assert r"\theta_{1}" in md and r"m_{1} = " in md and r"\eta = " in md and "v_{1}" not in md
+
+
+@settings(max_examples=15, deadline=None)
+@given(case, st.sampled_from(["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"]))
+def test_random_runs_render_clean_text(c, optimizer):
+    text, _ = FAMILIES[c["family"]]
+    p = spec(optimizer, text.format(**c), c["start"], c["lr"], c["steps"])
+    solution = api.solve(p)
+    md = api.render_solution(p, solution)
+    steps = md.split("## Answers")[0]
+    assert "(s)" not in md
+    exact = optim.shown_exact(solution.answers["iterates"])
+    for v in solution.answers["iterates"][-1]:
+        assert (render.num(v) if exact else render.dec(v)) in steps
+    # a verdict is never "decreasing at every update" when f went up somewhere
+    values = next(s for s in solution.steps if s.macro == "summary").data["f_values"]
+    if not optim.monotone_decrease(values):
+        assert "decreases at every update" not in md

@@ -243,3 +243,84 @@ def test_refusals_name_the_key(change, key, words):
     assert err.value.key == key, message
     assert words in message, message
     assert "\n" not in message
+
+
+# -- the worked text, read as a strict TA would (issue 8) -------------------------------
+
+import json  # noqa: E402
+import re  # noqa: E402
+
+from hwcheck import optim, render  # noqa: E402
+
+from conftest import PROBLEMS  # noqa: E402
+
+SHIPPED = sorted(PROBLEMS.glob("sgd-*.yaml"))
+
+
+def inline_math(md):
+    return re.findall(r"\$([^$\n]+?)\$", re.sub(r"\$\$.+?\$\$", "", md, flags=re.S))
+
+
+def check_text(problem):
+    solution = api.solve(problem)
+    md = api.render_solution(problem, solution)
+    steps = md.split("## Answers")[0]
+    assert "(s)" not in md
+    for m in inline_math(md):
+        assert "\\{" not in m and "\\}" not in m and "\\_" not in m, m
+    assert not re.search(r"\\frac\{[^{}]*\}\{[^{}]*\}\^", md), "a fraction to a power needs parentheses"
+    assert not re.search(r"[1-9]\d{7,}", steps), "more digits than the policy prints"
+    # the final parameters print alike in the steps and the Answers
+    summary = next(s for s in solution.steps if s.macro == "summary").data
+    exact = summary["show"]["p"]  # the policy of the whole run (parameters, residuals, gradients)
+    assert exact <= optim.shown_exact(solution.answers["params"])
+    for v in [solution.answers["final_b"]] + (solution.answers["final_w"] if isinstance(
+            solution.answers["final_w"], list) else [solution.answers["final_w"]]):
+        shown = render.num(v) if exact else render.dec(v)
+        assert shown in steps, shown
+    # the verdict on the losses is taken from them
+    losses = summary["losses"]
+    if optim.monotone_decrease(losses):
+        assert "It never increases." in md
+    else:
+        assert "It never increases." not in md and "goes **up**" in md
+    return md, solution
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_shipped_text(path):
+    check_text(api.load_problem(path))
+
+
+def test_minibatch_digits_and_plurals():
+    md, solution = check_text(api.load_problem(PROBLEMS / "sgd-minibatch-2d.yaml"))
+    assert "holds only $1$ example," in md and "$T = 6$ updates" in md
+    assert r"S = \lbrace 3, 0 \rbrace" in md
+    # every printed loss is the correct rounding of the exact loss (the old text printed 10 digits)
+    for loss in solution.answers["losses"]:
+        assert render.dec(loss) in md
+
+
+def test_a_rounded_loss_follows_approx_not_equals():
+    md, solution = check_text(api.load_problem(PROBLEMS / "sgd-minibatch-2d.yaml"))
+    for line in md.splitlines():
+        if line.startswith("$$L = "):
+            value = line.rstrip("$").split()[-1]
+            rel = line.rstrip("$").split()[-2]
+            exact = any(optim.decimal_is_exact(v) and render.dec(v) == value for v in solution.answers["losses"])
+            assert rel == ("=" if exact else r"\approx"), line
+
+
+def test_notation_roles():
+    raw = {"kind": "sgd_dataset", "notation": {"loss": "J", "learning_rate": r"\alpha"},
+           "given": {"data": {"x": [1, 2], "y": [1, 3]}, "init": {"w": 0, "b": 0}, "learning_rate": "0.1",
+                     "variant": "batch"}}
+    md = api.render_solution(api.load_problem_text(json.dumps(raw)))
+    assert r"\nabla_w J_S" in md and r"\alpha = " in md and r"\eta" not in md
+
+
+@settings(max_examples=20, deadline=None)
+@given(sgd_case())
+def test_random_instances_read_well(case):
+    raw, _ = case
+    check_text(api.load_problem_text(json.dumps({"kind": "sgd_dataset", "given": raw})))

@@ -143,3 +143,90 @@ def test_misconceptions_differ_from_the_answer():
 def test_refusals_name_the_key(given, key):
     with pytest.raises(SpecError, match=rf"<text>: {key}: expected"):
         load(given)
+
+
+# -- the worked text, read as a strict TA would (issue 8) -------------------------------
+
+import re  # noqa: E402
+
+from hwcheck import render  # noqa: E402
+
+from conftest import PROBLEMS  # noqa: E402
+
+SHIPPED = sorted(PROBLEMS.glob("vanishing-*.yaml"))
+
+
+def _factors_parenthesised(md):
+    """Every left factor of a product `A \\cdot B` that is a sum or difference is in parentheses."""
+    for m in re.finditer(r"= ([^=$]+?) \\cdot ", md):
+        left = m.group(1).strip()
+        if re.search(r"\S [-+] ", left):
+            assert left.startswith(r"\left("), left
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_shipped_text(path):
+    p = api.load_problem(path)
+    solution = api.solve(p)
+    md = api.render_solution(p, solution)
+    steps, answers = md.split("## Answers")
+    _factors_parenthesised(steps)
+    assert r"1 - \tanh^{2}{\left(1 \right)} \cdot 2" not in md
+    # every gradient is printed with the same digits in the steps and in the Answers
+    for g in solution.answers["gradients"]:
+        shown = render.num(g)
+        assert shown in steps, shown
+    assert "(s)" not in md
+    # L is the depth; the loss has its own symbol
+    assert r"\partial L}" not in md and r"\frac{\partial E}{\partial w_l}" in md
+
+
+def test_tanh_digits_agree_between_steps_and_answers():
+    p = api.load_problem(PROBLEMS / "vanishing-tanh-weights.yaml")
+    md = api.render_solution(p)
+    assert "0.250204" in md.split("## Answers")[0] and "0.250204" in md.split("## Answers")[1]
+    assert "0.250203868251" not in md and "0.250203868249" not in md
+
+
+def test_a_chain_of_identical_layers_is_said_once():
+    """30 lines of 1·1 = 1 become one line per step, whatever the depth."""
+    short = api.render_solution(load({"depth": 10, "x": 1, "activation": "relu"}))
+    deep = api.render_solution(load({"depth": 80, "x": 1, "activation": "relu"}))
+    assert len(deep.splitlines()) == len(short.splitlines())
+    assert deep.count(r"1 \cdot 1 = 1") <= 2
+    assert "l = 1, \\dots, 80" in deep
+
+
+def test_relu_question_is_answered():
+    md = api.render_solution(api.load_problem(PROBLEMS / "vanishing-relu-depth-10.yaml"))
+    assert "helps against vanishing gradients" in md
+
+
+def test_sigmoid_and_tanh_slopes_use_the_idioms():
+    md = api.render_solution(load({"depth": 3, "x": 1, "activation": "sigmoid"}))
+    assert re.search(r"f'\(z_\{2\}\) = a_\{2\}(\\,|\\thinspace)\(1 - a_\{2\}\)", md)
+    assert re.search(r"f'\(z_l\) = a_l(\\,|\\thinspace)\(1 - a_l\)", md)
+    md = api.render_solution(load({"weights": [2, 1], "x": "1/2", "activation": "tanh"}))
+    assert "1 - a_{1}^{2}" in md
+
+
+def test_notation_roles():
+    spec = {"kind": "vanishing_gradient", "given": {"depth": 3, "activation": "tanh"},
+            "notation": {"loss": "J", "depth": "N"}}
+    md = api.render_solution(api.load_problem_text(json.dumps(spec)))
+    assert r"\frac{\partial J}{\partial w_l}" in md and "a_{N}" in md and "a_{L}" not in md
+
+
+@settings(max_examples=25, deadline=None)
+@given(chains())
+def test_random_chains_render_clean_text(g):
+    p = load(g, list(kind.PARTS))
+    solution = api.solve(p)
+    md = api.render_solution(p, solution)
+    steps = md.split("## Answers")[0]
+    _factors_parenthesised(steps)
+    assert "(s)" not in md and "\\_" not in md
+    for v in solution.answers["gradients"]:
+        assert render.num(v) in steps
+    L = len(solution.answers["gradients"])
+    assert len(md.splitlines()) < 70 + 4 * L  # one line per layer and step at most

@@ -64,7 +64,13 @@ def wording(lang: str = "en"):
     """The macros of ``templates/<lang>/grade/batch.j2`` (statuses, warnings, console lines)."""
     from hwcheck import render
 
-    return render.environment(lang).get_template("grade/batch.j2").make_module({"code": report.code})
+    import jinja2
+
+    try:
+        template = render.environment(lang).get_template("grade/batch.j2")
+    except jinja2.TemplateNotFound:  # a language whose batch wording is not written yet: English
+        template = render.environment("en").get_template("grade/batch.j2")
+    return template.make_module({"code": report.code})
 
 
 def say(lang: str, macro: str, *args, **kwargs) -> str:
@@ -194,12 +200,23 @@ def _short(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[:160]}{'…' if len(text) > 160 else ''}"
 
 
-def grade_row(path: str | Path, keys: KeySet, *, lang: str = "en") -> Row:
-    """Read and grade one file; never raises for anything in the file."""
+def _own_keys(keys: KeySet, variants, student: str) -> tuple[KeySet, tuple[Note, ...]]:
+    """The student's own variant of the set (``hwcheck grade --variants``), or ``keys``."""
+    if variants is None:
+        return keys, ()
+    own, warning = variants.for_student(student)
+    return own, ((Note(warning, {"student": student}),) if warning else ())
+
+
+def grade_row(path: str | Path, keys: KeySet, *, lang: str = "en", variants=None) -> Row:
+    """Read and grade one file; never raises for anything in the file. ``variants``: a
+    ``hwcheck.variants.VariantKeys`` when each student has their own numbers."""
     path = Path(path)
     file = str(path)
     try:
         submission, notes = read(path, keys)
+        keys, more = _own_keys(keys, variants, submission.student)
+        notes += more
     except SubmissionError as exc:
         reason = str(exc)
         reason = reason[len(file) + 2:] if reason.startswith(f"{file}: ") else reason  # the row names the file
@@ -235,7 +252,8 @@ def grade_one(path: str | Path, keys: KeySet, *, lang: str = "en") -> GradeResul
 
 
 def grade_single(path: str | Path, keys: KeySet, *, lang: str = "en",
-                 reviews: Mapping[tuple, rv.Reviewed] | None = None) -> tuple[GradeResult, tuple[Note, ...]]:
+                 reviews: Mapping[tuple, rv.Reviewed] | None = None,
+                 variants=None) -> tuple[GradeResult, tuple[Note, ...]]:
     """One file: its result and the warnings about it. A file that cannot be read raises a
     ``SubmissionError`` (whatever the cause), so the CLI says so in one line."""
     try:
@@ -244,6 +262,8 @@ def grade_single(path: str | Path, keys: KeySet, *, lang: str = "en",
         raise
     except Exception as exc:  # noqa: BLE001 - e.g. a number too long to convert: the file's fault
         raise SubmissionError(str(path), "", "a file hwcheck can read", _short(exc)) from None
+    keys, more = _own_keys(keys, variants, submission.student)
+    notes += more
     result = with_warnings(grade_submission(keys, submission, lang=lang), notes, lang)
     if reviews:
         result, _, _ = rv.apply(result, submission.answers, reviews, lang=lang)
@@ -366,7 +386,7 @@ def _with_stems(rows: list[Row]) -> list[Row]:
 
 def grade_many(paths: Iterable[str | Path], keys: KeySet, *, out: str | Path | None = None, lang: str = "en",
                fmt: str = options.DEFAULT_FORMAT, reviewed: str | Path | None = None,
-               on_progress: Callable[[Path, GradeResult | None], None] | None = None) -> Batch:
+               on_progress: Callable[[Path, GradeResult | None], None] | None = None, variants=None) -> Batch:
     """Grade every file; with ``out``, write its reports, ``grades.csv``, ``summary.md`` and ``review.csv``."""
     folder = Path(out) if out is not None else None
     sources = []
@@ -380,7 +400,7 @@ def grade_many(paths: Iterable[str | Path], keys: KeySet, *, out: str | Path | N
         pass  # every problem solved now: an author's error stops the run before any file is graded
     rows: list[Row] = []
     for path in map(Path, paths):
-        row = grade_row(path, keys, lang=lang)
+        row = grade_row(path, keys, lang=lang, variants=variants)
         rows.append(row)
         if on_progress is not None:
             on_progress(path, row.result)
@@ -402,12 +422,17 @@ def grade_many(paths: Iterable[str | Path], keys: KeySet, *, out: str | Path | N
             continue
         documents[f"{row.stem}.md"] = render_result(row.result, "md", lang, row.notes)
         documents[f"{row.stem}.json"] = render_result(row.result, "json", lang, row.notes)
-        if fmt == "gradescope":
-            documents[f"{row.stem}.results.json"] = render_result(row.result, "gradescope", lang, row.notes)
+        if fmt in ("gradescope", "html"):
+            suffix = ".results.json" if fmt == "gradescope" else ".html"
+            documents[f"{row.stem}{suffix}"] = render_result(row.result, fmt, lang, row.notes)
     documents["grades.csv"] = grades_csv(rows, keys.ids(), lang, total_points(keys))
     documents["review.csv"] = rv.review_csv(item for row in rows for item in row.reviews)
     batch = Batch(tuple(rows), (), keys, (), unused)
     documents["summary.md"] = summary(batch, lang)
+    if fmt == "html":
+        from hwcheck import html
+
+        documents["summary.html"] = html.page(documents["summary.md"], lang)
     written, removed = write_folder(folder, documents)
     return replace(batch, written=tuple(written), removed=tuple(removed))
 
@@ -418,6 +443,10 @@ def render_result(result: GradeResult, fmt: str, lang: str = "en", notes: Iterab
     feedback is already worded at its ``reveal`` level (the spec's, else the assignment's), so nothing
     is re-worded here (a TA's note stays)."""
     notes = tuple(notes)
+    if fmt == "html":  # the Markdown report (with its warnings) as one self-contained page
+        from hwcheck import html
+
+        return html.page(render_result(result, "md", lang, notes), lang)
     text = report.format_result(result, fmt, lang)
     carried = "warnings" in getattr(type(result), "__dataclass_fields__", {})
     if fmt == "json":
@@ -551,7 +580,7 @@ def summary(batch: Batch, lang: str = "en") -> str:
         if row.others:
             duplicates[row.student].append(row)
     context = {
-        "rows": batch.rows, "table": table, "counts": batch.counts,
+        "table": table, "counts": batch.counts,
         "diagnoses": [{"problem": p, "part": q, "name": d, "count": c} for (p, q, d), c in diagnoses.most_common(15)],
         "mean_total": tidy(sum(totals) / len(totals)) if totals else 0,
         "max_total": counted[0].max_score if counted else 0,
@@ -560,6 +589,8 @@ def summary(batch: Batch, lang: str = "en") -> str:
         "unreadable": [r for r in batch.rows if not r.graded],
         "duplicates": [{"student": s, "rows": sorted(rs, key=lambda r: r.file)} for s, rs in sorted(duplicates.items())],
         "pending": [r for r in batch.rows if r.pending],
+        # the names a summary template of the first version used (a translation not yet updated)
+        "n": len(counted), "rows": table, "bad": list(batch.bad),
     }
     from hwcheck import render
 

@@ -26,6 +26,7 @@ import math
 import time
 from difflib import get_close_matches
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Mapping
 
 import sympy as sp
@@ -69,8 +70,18 @@ class Comparison:
     wrong: tuple[str, ...] = ()  # paths of the first wrong entries
     n_wrong: int = 0
     notes: tuple = ()  # (code, data) pairs for the feedback template
-    outcomes: tuple = ()  # (path, outcome) of every leaf, in the key's order
-    details: tuple = ()  # (path, written, expected, outcome) of the first wrong entries (for the feedback)
+    raw_outcomes: tuple = field(default=(), repr=False)  # (path or (prefix, n, shape), outcome) per leaf
+    raw_details: tuple = field(default=(), repr=False)  # (path, given, expected, outcome), first wrong ones
+
+    @cached_property
+    def outcomes(self) -> tuple:
+        """(path, outcome) of every leaf, in the key's order."""
+        return tuple((_path(p), o) for p, o in self.raw_outcomes)
+
+    @cached_property
+    def details(self) -> tuple:
+        """(path, written, expected to the same digits, outcome) of the first wrong entries."""
+        return tuple((_path(p) or "(the answer)", *shown_pair(g, e), o) for p, g, e, o in self.raw_details)
 
     @property
     def fraction(self) -> float:
@@ -91,7 +102,7 @@ class _Tally:
         self.outcomes: list = []
         self.details: list = []
 
-    def leaf(self, outcome: str, path: str, given=None, expected=None) -> None:
+    def leaf(self, outcome: str, path, given=None, expected=None) -> None:
         self.total += 1
         self.outcomes.append((path, outcome))
         if outcome == "equal":
@@ -100,8 +111,8 @@ class _Tally:
             self.undecided += 1
         else:
             if len(self.details) < MAX_LISTED and given is not None and expected is not None:
-                self.details.append((path or "(the answer)", *shown_pair(given, expected), outcome))
-            self._wrong(1, path)
+                self.details.append((path, given, expected, outcome))
+            self._wrong(1, _path(path) if len(self.wrong) < MAX_LISTED else "")
 
     def wrong_leaves(self, n: int, path: str) -> None:
         if n <= 0:
@@ -170,7 +181,7 @@ def _arrays(given, expected: Arr, ctx, tally, path) -> None:
         right = tally.right
         for n, (g, e) in enumerate(zip(given.items, expected.items)):
             outcome, note = scalar(g, e, ctx)
-            tally.leaf(outcome, path + _index(n, shape), g, e)
+            tally.leaf(outcome, (path, n, shape), g, e)
             if note:
                 tally.note(note, path=path)
         square = len(shape) == 2 and shape[0] == shape[1] > 1
@@ -212,6 +223,14 @@ def _seqs(given, expected: Seq, ctx, tally, path) -> None:
         _compare(given.items[i] if i < len(given.items) else None, sub, ctx, tally, f"{path}[{i}]")
 
 
+def _path(spec) -> str:
+    """A leaf's path: kept as (prefix, n, shape) for array entries until it is needed."""
+    if isinstance(spec, tuple):
+        prefix, n, shape = spec
+        return prefix + _index(n, shape)
+    return spec
+
+
 def _index(n: int, shape) -> str:
     out = []
     for size in reversed(shape):
@@ -243,6 +262,9 @@ def _numbers(given: Num, expected: Num, ctx: Context) -> str:
         return "equal" if same else "different"
     if predicates.close(given.value, expected.value, rel=ctx.rel, abs=ctx.abs):
         return "equal"
+    g, e = given.value, expected.value
+    if g != 0 and math.fabs(g - e) > 0.5000001 * math.fabs(g):
+        return "different"  # no correct rounding is this far off (half a unit of the first digit at most)
     return predicates.rounded(given.text, expected.value, ctx.sigfigs)
 
 

@@ -138,9 +138,18 @@ def carry_enabled(part: PartKey) -> bool:
 
 def decide(key: ProblemKey, part: PartKey, raw: Any, *, cache: dict | None = None,
            budget: float = options.PART_BUDGET, pool=None, answers: Mapping | None = None) -> Outcome:
-    """parse -> compare -> diagnose -> carry forward for one part; pure except for the shared caches.
+    """parse -> compare -> diagnose -> carry forward for one part; pure except for the shared caches,
+    under one hard-stopped time budget (``hwcheck.limits.part_budget``): past it the part is
+    ``invalid``, or ``needs_review`` once the answer was read.
 
     ``answers``: the problem's other raw answers (a later part may carry forward from them)."""
+    from hwcheck import limits
+
+    return limits.part_budget(lambda stage: _decide(key, part, raw, cache, budget, pool, stage, answers), budget,
+                              key=part.value, outcome=Outcome)
+
+
+def _decide(key, part, raw, cache, budget, pool, stage, answers) -> Outcome:
     if key.text_grader is not None:
         return _text_outcome(key, raw)
     if is_missing(raw):
@@ -149,6 +158,7 @@ def decide(key: ProblemKey, part: PartKey, raw: Any, *, cache: dict | None = Non
         given = read(raw, part.value, variables=key.variables)
     except Unreadable as exc:
         return Outcome("invalid", 0.0, unreadable=exc)
+    stage["read"] = True
     if pool is None:
         from hwcheck.grade.symbolic import pool as default_pool
 
@@ -156,6 +166,8 @@ def decide(key: ProblemKey, part: PartKey, raw: Any, *, cache: dict | None = Non
     ctx = cmp.Context.for_part(part.spec.tolerance, key.variables, budget=budget, pool=pool, cache=cache,
                                sigfigs=part.spec.sigfigs)
     comparison = cmp.compare(given, part.value, ctx)
+    if comparison.all_right:
+        return Outcome("correct", 1.0, comparison, counted=comparison.total, right=comparison.total)
     prefixes = key.given_entries.get(part.name, ())
     counted = [(p, o) for p, o in comparison.outcomes if not is_given_entry(p, prefixes)] \
         if prefixes else list(comparison.outcomes)
@@ -181,6 +193,8 @@ def decide(key: ProblemKey, part: PartKey, raw: Any, *, cache: dict | None = Non
     fraction = right / len(counted) if counted else 0.0
     if comparison.undecided:
         verdict = "needs_review"
+    elif counted and right == len(counted):
+        verdict = "correct"  # every entry right, or right from the student's own earlier values
     else:
         verdict = "partial" if right else "incorrect"
     return Outcome(verdict, fraction, comparison, carried=carried, first_wrong=first_wrong, counted=len(counted),
@@ -251,7 +265,9 @@ def feedback(key: ProblemKey, part: PartKey, raw: Any, outcome: Outcome, *, lang
         "carried": outcome.carried, "first_wrong": outcome.first_wrong, "counted": outcome.counted,
         "right": outcome.right, "reveal": level, "sigfigs": part.spec.sigfigs or DEFAULT_SIGFIGS,
     }
-    details = [d for d in (outcome.comparison.details if outcome.comparison else ()) if d[0] not in outcome.carried]
+    prefixes = key.given_entries.get(part.name, ())
+    details = [d for d in (outcome.comparison.details if outcome.comparison else ())
+               if d[0] not in outcome.carried and not is_given_entry(d[0], prefixes)]
     view["details"] = details
     view["n_listed"] = len(details)
     view["n_wrong"] = max(len(details), (outcome.comparison.n_wrong if outcome.comparison else 0)

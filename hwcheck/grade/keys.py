@@ -103,7 +103,13 @@ class ProblemKey:
         return self._memo[("steps", lang)]
 
     def steps_for(self, part: str, lang: str = "en") -> list[dict]:
-        """The worked steps to show when ``part`` is wrong."""
+        """The worked steps to show when ``part`` is wrong (found once per part and language)."""
+        memo = ("steps_for", part, lang)
+        if memo not in self._memo:
+            self._memo[memo] = self._steps_for(part, lang)
+        return self._memo[memo]
+
+    def _steps_for(self, part: str, lang: str) -> list[dict]:
         views = self.steps(lang)
         wanted = self.part_steps.get(part)
         if wanted:

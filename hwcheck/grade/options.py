@@ -3,7 +3,7 @@
 Nothing heavy is imported here, so the CLI can show these in ``--help`` cheaply.
 """
 
-FORMATS = ("md", "json", "gradescope")
+FORMATS = ("md", "json", "gradescope", "html")
 DEFAULT_FORMAT = "md"
 DEFAULT_PROBLEMS = "problems"
 PART_BUDGET = 2.0  # seconds of symbolic work one part may use

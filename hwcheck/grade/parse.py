@@ -23,8 +23,6 @@ lookalike x
 from __future__ import annotations
 
 import re
-import signal
-import threading
 import unicodedata
 from contextlib import contextmanager
 from decimal import Decimal
@@ -35,8 +33,10 @@ import sympy as sp
 
 from hwcheck.errors import ParseError
 from hwcheck.expr import Limits, parse_expr
-from hwcheck.grade import options
+from hwcheck.grade import options, predicates
+from hwcheck.grade.submission import Refused
 from hwcheck.grade.values import Arr, Label, Map, Num, Seq, Sym, Value
+from hwcheck.textnorm import number_text
 
 # Numbers up to 10^300: float-sized, so no step needs SymPy at huge precision.
 GRADE_LIMITS = Limits(max_length=2000, max_depth=60, max_exponent=1000, max_digits=300)
@@ -213,6 +213,8 @@ def read(raw: Any, key: Value, *, variables: tuple[str, ...] = (), depth: int = 
     """Read ``raw`` as the kind of value ``key`` is; ``Unreadable`` if it cannot be."""
     if depth > options.MAX_DEPTH:
         raise Unreadable("too_deep", limit=options.MAX_DEPTH)
+    if isinstance(raw, Refused):  # the file reader refused this value (NaN, a key written twice)
+        raise Unreadable(raw.code, **raw.data)
     if isinstance(raw, str) and isinstance(key, (Arr, Seq)) and not is_latex(raw) \
             and (not isinstance(key, Arr) or key.size > 1 or raw.lstrip()[:1] == "["):
         rows = bracketed(raw)
@@ -239,7 +241,7 @@ def _read_label(raw, key: Label) -> Value:
     if isinstance(raw, str):
         if len(raw) > 200:
             raise Unreadable("too_long", n=len(raw), limit=200)
-        return Label(raw.strip())
+        return Label(number_text(raw.strip()))
     raise Unreadable("type", expected=expected_of(key), found=describe(raw))
 
 
@@ -257,7 +259,7 @@ def read_scalar(raw: Any, variables: tuple[str, ...] = ()) -> Value:
         return _decimal(raw, str(raw))
     if not isinstance(raw, str):
         raise Unreadable("type", expected={"what": "number"}, found=describe(raw))
-    text = raw.strip()
+    text = number_text(raw.strip())  # Persian digits, ٫ and ٬ read as a number (SPEC section 10)
     if not text:
         raise Unreadable("empty")
     if len(text) > GRADE_LIMITS.max_length:
@@ -318,23 +320,13 @@ def time_limit(seconds: float):
     Parsing builds SymPy objects, and SymPy evaluates some of them on the way;
     the static bounds make that cheap, this is the backstop.
     """
-    usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
-    if not usable:
-        yield
-        return
+    from hwcheck import limits  # budgets nest there (the part's own budget is outside this one)
 
-    def expire(signum, frame):
-        raise TimeLimit()
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    old_delay, old_interval = signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-        if old_delay:  # an outer timer was running: give it back what is left of it
-            signal.setitimer(signal.ITIMER_REAL, max(0.001, old_delay - seconds), old_interval)
+        with limits.budget(seconds):
+            yield
+    except limits.Expired:
+        raise TimeLimit() from None
 
 
 def _decimal(d: Decimal, text: str) -> Num:
@@ -415,7 +407,7 @@ def _nested_shape(raw: list) -> tuple[tuple[int, ...], list]:
 def _read_array(raw, key: Arr, variables) -> Arr:
     labels = key.items and all(isinstance(v, Label) for v in key.items)
     if is_latex(raw) and key.size > 1:
-        raw = _latex_rows(raw.strip(), key)
+        raw = _latex_rows(number_text(raw.strip()), key)
     if not isinstance(raw, list):
         if key.size == 1 and not isinstance(raw, Mapping):
             shape, flat = (1,), [raw]
@@ -425,6 +417,8 @@ def _read_array(raw, key: Arr, variables) -> Arr:
         shape, flat = _nested_shape(raw)
         if shape and shape[-1] == 0 and len(shape) == 1:
             flat = []
+        if predicates.shape_relation(shape, key.shape) == "different":  # scored by shape: read no entry
+            return Arr(shape, (Label(""),) * len(flat))
     items = []
     for n, entry in enumerate(flat):
         if isinstance(entry, Mapping):

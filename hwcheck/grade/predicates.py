@@ -99,8 +99,8 @@ def format_like(value: float, text: str = "", exact=None, sigfigs: int = 3) -> s
         sig = max(sigfigs, found[0] if found else 0)
         return f"{value:.{sig - 1}e}"
     places = max(0, sigfigs - 1 - magnitude)
-    if found is not None and "e" not in text.lower():
-        places = max(places, -found[1])
+    if found is not None and "e" not in text.lower():  # the student's decimals, up to 6 significant digits
+        places = max(places, min(-found[1], max(0, 5 - magnitude)))
     elif found is None and exact is not None and getattr(exact, "is_Rational", False) and len(str(exact)) <= 12:
         return str(exact)
     return f"{value:.{min(places, 15)}f}"

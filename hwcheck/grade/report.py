@@ -16,6 +16,7 @@ import json
 import re
 from collections import Counter
 from dataclasses import replace
+from functools import lru_cache
 from typing import Iterable, Mapping
 
 from hwcheck import render
@@ -29,13 +30,18 @@ def fence(text: str) -> str:
     return "`" * max(3, longest + 1)
 
 
+@lru_cache(maxsize=8)
 def _env(lang: str):
-    return render.environment(lang)
+    """One environment per language for the whole run (templates compiled once), with the helpers
+    as globals so that ``messages.j2`` is imported once, not per part."""
+    env = render.environment(lang)
+    env.globals.update(fence=fence, shape_text=shape_text, code=code)
+    env.auto_reload = False  # one run never sees a template change: no stat() per render
+    return env
 
 
 def _helpers(reveal: str | None = None) -> dict:
-    return {"fence": fence, "shape_text": shape_text, "code": code,
-            "steps_of": lambda problem: problem_steps(problem, reveal)}
+    return {"steps_of": lambda problem: problem_steps(problem, reveal)}
 
 
 def code(text) -> str:
@@ -84,15 +90,28 @@ def shape_text(shape) -> str:
     return "×".join(str(n) for n in shape) if shape else "1"
 
 
+@lru_cache(maxsize=8)
 def generic_mistakes(lang: str = "en") -> Mapping[str, str]:
     module = _env(lang).get_template("grade/messages.j2").make_module({})
     return dict(getattr(module, "generic_mistakes", {}))
 
 
+_PLAIN: dict = {}  # (lang, verdict, reveal) -> the text of a part with nothing more to say
+
+
 def part_feedback(view: dict, lang: str = "en") -> str:
     """The feedback text of one part (Markdown)."""
+    comparison = view.get("comparison")
+    plain = view.get("verdict") in ("correct", "missing") and not view.get("diagnosis") and \
+        (comparison is None or not comparison.notes)
+    key = (lang, view.get("verdict"), view.get("reveal"))
+    if plain and key in _PLAIN:
+        return _PLAIN[key]
     text = _env(lang).get_template("grade/part.md.j2").render(**view, **_helpers()).strip()
-    return re.sub(r"\n{3,}", "\n\n", text) + "\n"
+    text = re.sub(r"\n{3,}", "\n\n", text) + "\n"
+    if plain:
+        _PLAIN[key] = text
+    return text
 
 
 def steps_markdown(problem, lang: str = "en", reveal: str | None = None) -> str:
@@ -151,7 +170,16 @@ def format_result(result: GradeResult, fmt: str = "md", lang: str = "en", reveal
         return json.dumps(as_json(result, lang), indent=2, ensure_ascii=False) + "\n"
     if fmt == "gradescope":
         return json.dumps(as_gradescope(result, lang), indent=2, ensure_ascii=False) + "\n"
+    if fmt == "html":
+        return as_html(result, lang)
     return as_markdown(result, lang)
+
+
+def as_html(result: GradeResult, lang: str = "en") -> str:
+    """The Markdown report as one self-contained, sanitised HTML page (``hwcheck.html``)."""
+    from hwcheck import html
+
+    return html.page(as_markdown(result, lang), lang)
 
 
 def grades_csv(results: Iterable[GradeResult], problem_ids: list[str]) -> str:
@@ -199,5 +227,5 @@ def summary(results: list[GradeResult], bad: list, lang: str = "en") -> str:
     return _env(lang).get_template("grade/summary.md.j2").render(**context, **_helpers())
 
 
-__all__ = ["as_json", "as_gradescope", "as_markdown", "format_result", "grades_csv", "summary", "part_feedback",
+__all__ = ["as_json", "as_gradescope", "as_markdown", "as_html", "format_result", "grades_csv", "summary", "part_feedback",
            "generic_mistakes", "fence", "fraction_of"]

@@ -2,11 +2,14 @@
 
 JSON or YAML (by extension; otherwise a leading ``{`` means JSON); a UTF-8
 byte-order mark is fine. Refused, with one message naming the file and the
-key path: bad syntax (with line and column), NaN/Infinity, duplicate keys,
-values that are not JSON data, nesting or size beyond the limits, unknown
-top-level keys, unknown problem ids or parts (with the closest suggestion).
-What is inside one answer is checked later, part by part: a bad answer makes
-that part ``invalid``, never the whole file.
+key path: an empty file, UTF-16, bad syntax (with line and column), values
+that are not JSON data, nesting or size beyond the limits (the values are
+counted before the file is parsed), unknown top-level keys, unknown problem
+ids or parts (with the closest suggestion). What is inside one answer is
+checked later, part by part: a bad answer makes that part ``invalid``, never
+the whole file. That includes NaN, Infinity, a whole number too long to read,
+and a key written twice (the part it belongs to, or every part of a problem
+whose id is written twice).
 
 >>> from hwcheck.api import load_problem_text
 >>> from hwcheck.grade.keys import KeySet
@@ -17,10 +20,10 @@ that part ``invalid``, never the whole file.
 Traceback (most recent call last):
 ...
 hwcheck.grade.submission.SubmissionError: s1.json: answers.inti: expected a problem id (init), found an unknown id (did you mean 'init'?)
->>> submission_from_text('{"student": "s1", "answers": {"init": {"std": NaN}}}', keys, file="s1.json")
-Traceback (most recent call last):
-...
-hwcheck.grade.submission.SubmissionError: s1.json: line 1, column 47: expected a finite number, found NaN
+>>> submission_from_text('{"student": "s1", "answers": {"init": {"std": NaN}}}', keys).answers["init"]["std"]
+Decimal('NaN')
+>>> submission_from_text('{"student": "s1", "answers": {"init": {"std": 1, "std": 2}}}', keys).answers["init"]["std"]
+Refused('duplicate_key', key='std')
 """
 
 from __future__ import annotations
@@ -44,6 +47,9 @@ class SubmissionError(HwcheckError):
     """A submission file that cannot be read; names the file and the key path."""
 
     def __init__(self, file: str, where: str, expected: str, found: str, hint: str = ""):
+        from hwcheck.errors import echo
+
+        where, expected, found = echo(where), echo(expected, 400), echo(found, 200)
         self.file, self.where, self.expected, self.found, self.hint = file, where, expected, found, hint
         place = f"{file}: {where}" if where else file
         message = f"{place}: expected {expected}, found {found}"
@@ -61,8 +67,22 @@ class Submission:
         object.__setattr__(self, "answers", MappingProxyType(frozen))
 
 
+class Refused:
+    """An answer the file reader refused (a key written twice); the part is graded ``invalid``
+    with the message ``code`` of ``templates/<lang>/grade/messages.j2``."""
+
+    def __init__(self, code: str, **data):
+        self.code, self.data = code, data
+
+    def __repr__(self):
+        return f"Refused({self.code!r}, " + ", ".join(f"{k}={v!r}" for k, v in self.data.items()) + ")"
+
+    def __str__(self):
+        return ""
+
+
 class _Pairs(dict):
-    """A JSON object; remembers a key that came twice (reported with its path)."""
+    """A JSON object or YAML map; remembers a key that came twice."""
 
     duplicate = None
 
@@ -76,12 +96,45 @@ def _pairs(pairs):
     return out
 
 
-def _no_constant(name):
-    raise ValueError(f"__constant__{name}")
+def _constant(name):
+    return Decimal(name)  # NaN, Infinity, -Infinity: the part that holds it is invalid
+
+
+def _int(text: str):
+    from hwcheck.spec import BIG_DIGITS, BigNumeral
+
+    return BigNumeral(text) if len(text) > BIG_DIGITS else int(text)
+
+
+def _yaml_loader():
+    from hwcheck.spec import ExactLoader
+
+    class SubmissionLoader(ExactLoader):
+        """Like the spec loader, but a key written twice is recorded, not fatal."""
+
+    def mapping(loader, node):
+        loader.flatten_mapping(node)
+        out = _Pairs()
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            try:
+                hash(key)
+            except TypeError:
+                raise SubmissionError("", f"line {key_node.start_mark.line + 1}", "text keys",
+                                      "a list or map used as a key") from None
+            if key in out and out.duplicate is None:
+                out.duplicate = key
+            out[key] = loader.construct_object(value_node, deep=True)
+        return out
+
+    SubmissionLoader.add_constructor("tag:yaml.org,2002:map", mapping)
+    return SubmissionLoader
 
 
 def read_submission(path: str | Path, keys) -> Submission:
     """Read and check one submission file against the problem set ``keys``."""
+    from hwcheck.spec import decode
+
     path = Path(path)
     file = str(path)
     try:
@@ -89,16 +142,13 @@ def read_submission(path: str | Path, keys) -> Submission:
         if path.is_dir():
             raise SubmissionError(file, "", "a submission file", "a directory")
         if size > options.MAX_FILE_BYTES:
-            raise SubmissionError(file, "", f"a file of at most {options.MAX_FILE_BYTES} bytes", f"{size} bytes")
+            raise SubmissionError(file, "", f"a file of at most {options.MAX_FILE_BYTES:,} bytes", f"{size:,} bytes")
         raw = path.read_bytes()
     except FileNotFoundError:
         raise SubmissionError(file, "", "a submission file", "no such file") from None
     except OSError as exc:
         raise SubmissionError(file, "", "a readable file", exc.strerror or type(exc).__name__) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise SubmissionError(file, "", "UTF-8 text", f"undecodable bytes at byte {exc.start}") from None
+    text = decode(raw, file, SubmissionError)
     fmt = "json" if path.suffix.lower() == ".json" else (
         "yaml" if path.suffix.lower() in (".yaml", ".yml") else ("json" if text.lstrip().startswith("{") else "yaml"))
     return submission_from_text(text, keys, file=file, format=fmt, default_student=path.stem)
@@ -107,6 +157,10 @@ def read_submission(path: str | Path, keys) -> Submission:
 def submission_from_text(text: str, keys, *, file: str = "<text>", format: str = "json",
                          default_student: str | None = None) -> Submission:
     text = text.lstrip("\ufeff")
+    if not text.strip():
+        raise SubmissionError(file, "", "a submission", "the file is empty")
+    if _count_values(text, format) > options.MAX_NODES:
+        raise SubmissionError(file, "", f"at most {options.MAX_NODES:,} values", "more")
     data = _load_json(text, file) if format == "json" else _load_yaml(text, file)
     _check_data(data, file)
     return submission_from_data(data, keys, file=file, default_student=default_student)
@@ -114,18 +168,16 @@ def submission_from_text(text: str, keys, *, file: str = "<text>", format: str =
 
 def _load_json(text: str, file: str):
     try:
-        return json.loads(text, parse_float=Decimal, parse_constant=_no_constant, object_pairs_hook=_pairs)
+        return json.loads(text, parse_float=Decimal, parse_int=_int, parse_constant=_constant,
+                          object_pairs_hook=_pairs)
     except json.JSONDecodeError as exc:
         raise SubmissionError(file, f"line {exc.lineno}, column {exc.colno}", "valid JSON", exc.msg) from None
     except RecursionError:
         raise SubmissionError(file, "", f"values nested at most {options.MAX_DEPTH} deep", "deeper nesting") from None
     except ValueError as exc:
-        message = str(exc)
-        if message.startswith("__constant__"):
-            line, column = _position_of(text, message[len("__constant__"):])
-            raise SubmissionError(file, f"line {line}, column {column}", "a finite number",
-                                  message[len("__constant__"):]) from None
-        raise SubmissionError(file, "", "valid JSON", message.split("\n")[0][:120]) from None
+        from hwcheck.limits import shorten
+
+        raise SubmissionError(file, "", "valid JSON", shorten(str(exc).split("\n")[0])) from None
 
 
 def _position_of(text: str, token: str) -> tuple[int, int]:
@@ -143,39 +195,97 @@ def _load_yaml(text: str, file: str):
     from hwcheck.spec import read_yaml
 
     try:
-        return read_yaml(text, file)
+        return read_yaml(text, file, loader=_yaml_loader())
+    except SubmissionError as exc:
+        raise SubmissionError(file, exc.where, exc.expected, exc.found) from None
     except SpecError as exc:
         raise SubmissionError(file, exc.key, exc.expected, exc.found, exc.hint) from None
     except RecursionError:
         raise SubmissionError(file, "", f"values nested at most {options.MAX_DEPTH} deep", "deeper nesting") from None
 
 
+_SCALAR = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def _count_values(text: str, format: str) -> int:
+    """An upper bound on the values of a file, counted before it is parsed (with little memory),
+    so a huge file is refused before a tree of millions of objects is built."""
+    rough = text.count(",") + text.count("\n") + text.count("[") + text.count("{") + text.count("-") + 1
+    if rough <= options.MAX_NODES:
+        return rough
+    if format == "json":
+        bare = _SCALAR.sub("", text)
+        return bare.count(",") + bare.count("[") + bare.count("{") + 1
+    import yaml
+
+    from hwcheck.spec import ExactLoader
+
+    count = 1
+    try:
+        for token in yaml.scan(text, Loader=ExactLoader):
+            if isinstance(token, (yaml.ValueToken, yaml.BlockEntryToken, yaml.FlowEntryToken,
+                                  yaml.FlowSequenceStartToken)):
+                count += 1
+                if count > options.MAX_NODES:
+                    break
+    except yaml.YAMLError:
+        pass  # the parser reports it, with its line
+    return count
+
+
 def _check_data(data, file: str) -> None:
-    """Only JSON data, finite numbers, keys once, bounded depth and size (iteratively)."""
-    stack = [(data, "", 0)]
+    """Only JSON data, bounded depth and size (iteratively). A path is built only for an error."""
+    stack = [(data, None, None, 0)]  # value, parent entry, key in the parent, depth
     nodes = 0
     while stack:
-        value, where, depth = stack.pop()
+        entry = stack.pop()
+        value, _, _, depth = entry
         nodes += 1
-        if nodes > options.MAX_NODES:
-            raise SubmissionError(file, "", f"at most {options.MAX_NODES} values", "more")
         if depth > options.MAX_DEPTH:
-            raise SubmissionError(file, where, f"values nested at most {options.MAX_DEPTH} deep", "deeper nesting")
+            raise SubmissionError(file, _path(entry), f"values nested at most {options.MAX_DEPTH} deep",
+                                  "deeper nesting")
+        if isinstance(value, (Mapping, list)):
+            nodes += len(value)
+            if nodes > options.MAX_NODES:
+                raise SubmissionError(file, "", f"at most {options.MAX_NODES:,} values", "more")
+            nodes -= len(value)
         if isinstance(value, Mapping):
-            duplicate = getattr(value, "duplicate", None)
-            if duplicate is not None:
-                raise SubmissionError(file, _join(where, duplicate), "each key once", "it twice")
             for key, item in value.items():
                 if isinstance(key, bool) or not isinstance(key, (str, int)):
-                    raise SubmissionError(file, where or "(top)", "text keys", f"the key {key!r}")
-                stack.append((item, _join(where, key), depth + 1))
+                    raise SubmissionError(file, _path(entry) or "(top)", "text keys",
+                                          f"the key {_found(key)}")
+                stack.append((item, entry, key, depth + 1))
         elif isinstance(value, list):
-            stack.extend((item, f"{where}[{i}]", depth + 1) for i, item in enumerate(value))
-        elif isinstance(value, Decimal):
-            if not value.is_finite():
-                raise SubmissionError(file, where, "a finite number", str(value))
-        elif value is not None and not isinstance(value, (str, int, bool)):
-            raise SubmissionError(file, where, "a number, text, a list or a map", f"a {type(value).__name__}")
+            stack.extend((item, entry, i, depth + 1) for i, item in enumerate(value))
+        elif value is not None and not isinstance(value, (str, int, bool, Decimal)):
+            raise SubmissionError(file, _path(entry), "a number, text, a list or a map",
+                                  f"a {type(value).__name__}")
+
+
+def _path(entry) -> str:
+    """``answers.p.W[1][2]`` for a stack entry of ``_check_data``."""
+    keys = []
+    while entry is not None and entry[1] is not None:
+        keys.append(entry[2])
+        entry = entry[1]
+    out = ""
+    for key in reversed(keys):
+        out = f"{out}[{key}]" if isinstance(key, int) and not isinstance(key, bool) else _join(out, key)
+    return out
+
+
+def _duplicate_in(value):
+    """The first key written twice anywhere inside ``value``, or None."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Mapping):
+            if getattr(item, "duplicate", None) is not None:
+                return item.duplicate
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return None
 
 
 def _join(where: str, key) -> str:
@@ -186,6 +296,8 @@ def submission_from_data(data: Any, keys, *, file: str = "<data>", default_stude
     """Check the structure of a submission already read into Python values."""
     if not isinstance(data, Mapping):
         raise SubmissionError(file, "", "a map with keys student and answers", _found(data))
+    if getattr(data, "duplicate", None) is not None:
+        raise SubmissionError(file, str(data.duplicate), "each key once", "it twice")
     for key in data:
         if key not in TOP_KEYS:
             raise SubmissionError(file, str(key), "one of the keys student, answers", "an unknown key",
@@ -199,8 +311,13 @@ def submission_from_data(data: Any, keys, *, file: str = "<data>", default_stude
     answers = data.get("answers")
     if not isinstance(answers, Mapping):
         raise SubmissionError(file, "answers", "a map of problem id: {part: answer}", _found(answers))
+    twice = getattr(answers, "duplicate", None)
     out = {}
     for pid, parts in answers.items():
+        if pid == twice and keys.get(str(pid)) is not None:  # which one counts is not clear: none does
+            problem = keys.get(str(pid))
+            out[str(pid)] = {name: Refused("duplicate_key", key=str(pid)) for name in problem.part_names}
+            continue
         pid = str(pid)
         where = f"answers.{pid}"
         problem = keys.get(pid)
@@ -217,8 +334,18 @@ def submission_from_data(data: Any, keys, *, file: str = "<data>", default_stude
             if str(name) not in asked:
                 raise SubmissionError(file, f"{where}.{name}", f"a part of this problem ({', '.join(asked)})",
                                       "an unknown part", did_you_mean(name, asked))
-        out[pid] = {str(k): v for k, v in parts.items()}
+        out[pid] = {}
+        for name, value in parts.items():
+            twice = getattr(parts, "duplicate", None)
+            inner = twice if str(name) == str(twice) else _duplicate_in(value)
+            out[pid][str(name)] = value if inner is None else Refused("duplicate_key", key=_short(inner))
     return Submission(student=student.strip(), file=file, answers=out)
+
+
+def _short(key) -> str:
+    from hwcheck.limits import shorten
+
+    return shorten(str(key), 40)
 
 
 def _found(value) -> str:

@@ -23,6 +23,7 @@ from typing import Mapping
 
 import sympy as sp
 
+from hwcheck import idioms
 from hwcheck.errors import Invalid
 from hwcheck.expr import derivative, symbol
 from hwcheck.model import Part, Solution, Step
@@ -120,7 +121,9 @@ def links(given) -> list[tuple[str, sp.Expr]]:
     if given.chain is not None:
         return list(given.chain)
     taken = {s.name for s in given.f.free_symbols} | {given.wrt}
-    return split(given.f, symbol(given.wrt), taken)
+    # a sigmoid is one link, σ(u), as in the notes (not 1/v with v = e^{-u} + 1)
+    return [(name, idioms.from_idiom(expr))
+            for name, expr in split(idioms.to_idiom(given.f), symbol(given.wrt), taken)]
 
 
 def compose(chain) -> sp.Expr:
@@ -202,27 +205,63 @@ def _locals(chain, x):
     return out
 
 
+def _activation(shown, previous):
+    """'sigmoid' or 'tanh' when a link is σ or tanh of the link just inside it (its derivative is then
+    written through the link itself: s(1 − s), 1 − s²)."""
+    if isinstance(shown, idioms.Sigmoid) and shown.args[0] == previous:
+        return "sigmoid"
+    if isinstance(shown, sp.tanh) and shown.args[0] == previous:
+        return "tanh"
+    return None
+
+
+def _shown(chain, factors, x):
+    """The links and their derivatives as the notes write them (σ for the sigmoid, σ′ = σ(1 − σ)),
+    each checked by SymPy against the plain form; the plain form where the check fails."""
+    links_shown, out, inner_of = [], [], {}
+    previous = x
+    for (name, expr), (link, by, local, in_x) in zip(chain, factors):
+        shown = idioms.to_idiom(expr)
+        shown_local = idioms.idiomatic(local, sp.diff(shown, previous)) if idioms.has_idiom(shown) else local
+        shown_in_x = shown_local.xreplace(inner_of) if inner_of else shown_local
+        if idioms.has_idiom(shown_in_x):
+            shown_in_x = idioms.idiomatic(in_x, shown_in_x)
+        links_shown.append((link, shown))
+        out.append({"name": link, "by": by, "local": shown_local, "in_x": shown_in_x,
+                    "act": _activation(shown, previous)})
+        inner_of[symbol(name)] = shown.xreplace(inner_of)
+        previous = symbol(name)
+    return links_shown, out
+
+
 def solve(given) -> Solution:
     x = symbol(given.wrt)
     chain = links(given)
     composed = compose(chain)
     factors = _locals(chain, x)
     product = sp.Mul(*(f[3] for f in factors))
-    derivative = _simplest(product)
     several = len(composed.free_symbols) > 1
+    links_shown, shown = _shown(chain, factors, x)
+    composed_shown = idioms.to_idiom(composed)
+    product_shown = sp.Mul(*(f["in_x"] for f in shown))
+    # with a sigmoid, the idiom is the readable form; the answer stays the plain product, as SymPy's
+    # diff writes it (simplify would fold the exponentials into forms no one reads)
+    derivative = product if idioms.has_idiom(product_shown) else _simplest(product)
+    # the derivative as the notes write it (σ′ kept whole), when SymPy confirms it equals the answer
+    derivative_shown = product_shown if idioms.has_idiom(product_shown) and idioms.same(product_shown, derivative) \
+        else derivative
     steps = [
-        Step("links", {"links": [(sp.Symbol(n), e) for n, e in chain], "split": given.chain is None,
-                       "composed": composed, "x": x}),
-        Step("local", {"factors": factors, "partial": several}),
-        Step("product", {"factors": factors, "product": product, "derivative": derivative, "x": x,
-                         "output": sp.Symbol(chain[-1][0]), "partial": several}),
+        Step("links", {"links": links_shown, "split": given.chain is None, "composed": composed_shown, "x": x}),
+        Step("local", {"factors": shown, "partial": several}),
+        Step("product", {"factors": shown, "product": product_shown, "derivative": derivative,
+                         "shown": derivative_shown, "x": x, "output": sp.Symbol(chain[-1][0]), "partial": several}),
     ]
     answers = {"derivative": derivative}
     if given.at is not None:
         point = {symbol(k): v for k, v in given.at.items()}
         values = [_at(f[3], given.at) for f in factors]
         value = _at(derivative, given.at)
-        steps.append(Step("value", {"point": point, "factors": factors, "values": values, "value": value,
+        steps.append(Step("value", {"point": point, "factors": shown, "values": values, "value": value,
                                     "x": x, "output": sp.Symbol(chain[-1][0]), "partial": several}))
         answers["value"] = value
     return Solution(steps, answers)
@@ -245,10 +284,10 @@ def _link_dropped(given) -> dict:
     from hwcheck.model import Candidates
 
     chain = links(given)
-    if len(chain) < 3:  # with two links, dropping the inner one is missing_inner_derivative
+    if len(chain) < 2:
         return {}
     factors = [f[3] for f in _locals(chain, symbol(given.wrt))]
-    products = [sp.Mul(*(f for k, f in enumerate(factors) if k != i)) for i in range(len(factors) - 1)]
+    products = [sp.Mul(*(f for k, f in enumerate(factors) if k != i)) for i in range(len(factors))]
     wrong = {"derivative": Candidates(products)}
     if given.at is not None:
         wrong["value"] = Candidates(_at(p, given.at) for p in products)

@@ -55,14 +55,55 @@ def _rows(g: G.Graph, back: G.Backward) -> list[dict]:
             continue
         local = [{"arg": g.arg(j), "value": node.local[k], "rule": node.rule[k]}
                  for k, j in enumerate(node.inputs) if g.nodes[j].op != "const"]
-        paths = [{"via": g.nodes[c].symbol, "upstream": up, "local": lo, "product": pr}
+        paths = [{"via": g.nodes[c].symbol, "upstream": up, "local": lo, "product": pr, "output": c == g.output,
+                  "op": g.nodes[c].op, "args": [g.arg(k) for k in g.nodes[c].inputs]}
                  for c, up, lo, pr in back.paths[i]]
         args = [g.arg(j) for j in node.inputs]
-        rows.append({"name": node.symbol, "op": node.op, "args": args, "value": node.value, "local": local,
+        rows.append({"index": i, "name": node.symbol, "op": node.op, "args": args, "value": node.value, "local": local,
                      "grad": back.grads[i], "paths": paths, "output": i == g.output,
                      "arg_values": [g.nodes[j].value for j in node.inputs],
                      "tie": node.op in ("max", "min") and sum(1 for v in node.local if v != 0) > 1})
     return rows
+
+
+# The LaTeX drawing of the graph (picture mode: no package needed), in millimetres; the
+# Markdown has a Mermaid flowchart, which GitHub lays out itself.
+BOX_W, BOX_H, CHANNEL, ROW_H, PAGE_W = 30, 13, 12, 16, 160
+DRAW_LIMIT = 14  # nodes at most in the LaTeX drawing (one row each); larger graphs rely on the table
+
+
+def _drawing(g: G.Graph, back: G.Backward, rows: list[dict]) -> dict | None:
+    """Positions of the nodes and the edges' corners for the LaTeX picture; ids for Mermaid.
+    None when there is no operation to draw (f is a constant or an input)."""
+    order = [i for i in g.inputs if i in back.order] + [i for i in back.order if i not in g.inputs]
+    spots = G.layout(g, order)
+    if not any(g.nodes[i].op != "input" for i in spots):
+        return None
+    ids = {i: f"n{k}" for k, i in enumerate(spots)}
+    n_rows = len(spots)
+    layers = max(layer for layer, _ in spots.values()) + 1
+    pitch = BOX_W + CHANNEL
+    width = (layers - 1) * pitch + BOX_W
+    height = (n_rows - 1) * ROW_H + BOX_H
+    by_layer: dict[int, list[int]] = {}
+    for i, (layer, _) in spots.items():
+        by_layer.setdefault(layer, []).append(i)
+    boxes, edges = {}, []
+    for i, (layer, row) in spots.items():
+        boxes[i] = (layer * pitch, (n_rows - 1 - row) * ROW_H)
+    for i in spots:
+        for k, j in enumerate(g.nodes[i].inputs):
+            if j not in spots:
+                continue  # a constant: shown inside the node's formula
+            (xs, ys), (xd, yd) = boxes[j], boxes[i]
+            peers = by_layer[spots[j][0]]
+            xv = xs + BOX_W + CHANNEL * (peers.index(j) + 1) / (len(peers) + 1)  # this source's vertical
+            y0, y1 = ys + BOX_H / 2, yd + BOX_H / 2
+            edges.append({"source": ids[j], "target": ids[i], "local": g.nodes[i].local[k],
+                          "from": (xs + BOX_W, y0), "corner": (xv, y0), "to": (xv, y1), "end": (xd, y1)})
+    return {"ids": [ids[r["index"]] for r in rows], "edges": edges,
+            "boxes": [boxes[r["index"]] for r in rows], "width": width, "height": height,
+            "scale": min(1, PAGE_W / width), "tex": n_rows <= DRAW_LIMIT}
 
 
 def solve(given) -> Solution:
@@ -74,7 +115,8 @@ def solve(given) -> Solution:
     unused = [name for name, i in zip(given.at, g.inputs) if i not in back.order]
     value = g.nodes[g.output].value
     steps = [
-        Step("graph", {"rows": rows, "inputs": [sp.Symbol(n) for n in given.at], "unused": unused}),
+        Step("graph", {"rows": rows, "inputs": [sp.Symbol(n) for n in given.at], "unused": unused,
+                       "drawing": _drawing(g, back, rows)}),
         Step("forward", {"rows": rows, "value": value}),
         Step("local", {"rows": rows}),
         Step("backward", {"rows": list(reversed(rows)), "fanout": fanout}),
@@ -152,3 +194,28 @@ MISCONCEPTIONS = {
     # a value that fans out keeps one path's contribution alone (any one of its paths)
     "fanout_one_path": _one_path,
 }
+
+
+def poor(given, solution, reference_given, reference, options):
+    """A poor variant (SPEC section 7): a tie at a max or min, unless the spec allows ties."""
+    if options.get("allow_ties"):
+        return None
+    if _has_tie(given) and not _has_tie(reference_given):
+        return "tie_at_max_or_min"
+    return None
+
+
+def _has_tie(given) -> bool:
+    import sympy as sp
+
+    from hwcheck.expr import parse_expr
+
+    expr = parse_expr(str(given["f"]))
+    at = {str(k): v for k, v in given["at"].items()}
+    values = {s: at[s.name] for s in expr.free_symbols if s.name in at}
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, (sp.Max, sp.Min)):
+            args = [sp.nsimplify(a.subs(values)) for a in node.args]
+            if len(set(args)) < len(args):
+                return True
+    return False

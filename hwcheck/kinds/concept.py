@@ -8,9 +8,10 @@ white space). The suggested score is the sum of the matched items' points; a
 keyword match is only a hint, so every answer of this kind is flagged for an
 instructor's review (verdict ``needs_review``).
 
-The solver has nothing to compute: it shows the question, what a full answer
-covers, and a model answer (the given ``model_answer``, or the first phrase of
-every rubric item).
+The solver has nothing to compute: the student's solution shows the question and
+the instructor's ``model_answer`` (in prose; never the rubric or its phrases, so
+that it does not teach which words earn points). The rubric, the points and the
+reading limit go to the instructor's KEY.md (the template's ``instructor()``).
 
 >>> from hwcheck.api import load_problem_text
 >>> p = load_problem_text('''
@@ -21,8 +22,8 @@ every rubric item).
 ...     - {id: chain, points: 2, any: [chain rule, "قاعده زنجیره‌ای"]}
 ...     - {id: saturation, points: 1, any: [saturat, "اشباع"]}
 ... ''')
->>> solve(p.given).answers["answer"]
-'chain rule; saturat'
+>>> solve(p.given).answers["answer"] is None  # no model answer was written
+True
 >>> r = grade_text(p.given, "طبق قاعده زنجيره اي ... و اشباع سیگموید")  # Arabic yeh, a space for the ZWNJ
 >>> r["points"], r["max_points"], r["matched"], r["missed"]
 (3, 3, ['chain', 'saturation'], [])
@@ -44,7 +45,7 @@ from hwcheck.model import Part, Solution, Step
 from hwcheck.schema import ListOf, Number, Record, Schema, Text, found
 from hwcheck.textnorm import contains, match_form, normalize
 
-TITLE = "Conceptual question (free text, graded by a rubric of key phrases)"
+TITLE = "Conceptual question (free text)"
 
 MAX_TEXT = 20_000  # characters of an answer that are read; the rest is ignored and reported
 MAX_ITEMS = 50
@@ -72,8 +73,11 @@ GIVEN = {
                          "points": Number(doc="points of the item", default=1, positive=True),
                          "any": ListOf(doc="phrases, any language", item=Phrase()),
                      })),
-    "model_answer": Text(doc="a model answer (default: the first phrase of every rubric item)", default=None),
+    "model_answer": Text(doc="a model answer in prose, shown to students (it must cover every rubric item)",
+                         default=None),
 }
+
+SHEET_HIDDEN = ("rubric", "model_answer")  # given keys a problem sheet never shows
 
 PARTS = {
     "answer": Part("free text; graded by rubric, always flagged for instructor review", default=True),
@@ -113,24 +117,25 @@ def check(given, parts) -> None:
                           hint="add a phrase of each missed item to the model answer")
 
 
-def model_answer(given) -> str:
-    """The given model answer, or the first phrase of every rubric item."""
+def model_answer(given) -> str | None:
+    """The instructor's model answer, or ``None`` when the spec gives none."""
     if given.model_answer is not None:
         return given.model_answer.strip()
-    return "; ".join(item["any"][0].strip() for item in given.rubric)
+    return None
 
 
 def solve(given) -> Solution:
+    """The student's solution shows the question and the model answer only: the rubric, its
+    phrases and the reading limit are for the instructor (the template's ``instructor()``, in KEY.md)."""
+    answer = model_answer(given)
+    return Solution([Step("question", {"question": given.question.strip()})], {"answer": answer})
+
+
+def instructor_data(given) -> dict:
+    """The arguments of the template's ``instructor()`` (KEY.md only): the rubric and reading limit."""
     items = [{"id": item["id"], "points": item["points"], "phrases": list(item["any"])} for item in given.rubric]
     total = sum((sp.sympify(item["points"]) for item in given.rubric), sp.Integer(0))
-    answer = model_answer(given)
-    steps = [
-        Step("question", {"question": given.question.strip()}),
-        Step("rubric", {"items": items, "total": total}),
-        Step("model_answer", {"text": answer, "written": given.model_answer is not None}),
-        Step("grading", {"limit": MAX_TEXT, "total": total}),
-    ]
-    return Solution(steps, {"answer": answer})
+    return {"rubric": {"items": items, "total": total, "limit": MAX_TEXT}}
 
 
 def _plain(value) -> int | float:

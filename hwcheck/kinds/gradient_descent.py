@@ -28,8 +28,10 @@ from __future__ import annotations
 
 import sympy as sp
 
+from hwcheck import limits
 from hwcheck import optim
 from hwcheck.errors import Invalid
+from hwcheck.expr import derivative
 from hwcheck.model import Part, Solution, Step
 from hwcheck.schema import Expression, Int, ListOf, MapOf, Number, Record, Text
 
@@ -59,6 +61,8 @@ PARTS = {
 
 
 def check(given, parts) -> None:
+    runs = 1 + len(given.compare or ())
+    limits.check_count(given.steps * runs, limits.MAX_UPDATES, "steps × runs (1 + compare)", "steps")
     names = {str(s) for s in given.f.free_symbols}
     missing = sorted(names - set(given.start))
     if missing:
@@ -77,16 +81,27 @@ def _run(given, learning_rate, sign=1):
     return objective, trace
 
 
+shown_exact = optim.shown_exact
+
+
 def solve(given) -> Solution:
     objective, trace = _run(given, given.learning_rate)
     names = objective.names
     f_values = objective.values(trace.iterates)
     T = given.steps
+    show = {"x": shown_exact(trace.iterates), "g": shown_exact(trace.gradients), "f": shown_exact(f_values)}
     steps = [Step("gradient", {"f": given.f, "names": names, "partials": list(objective.gradient),
-                               "start": trace.iterates[0], "f0": f_values[0], "gamma": given.learning_rate})]
+                               "start": trace.iterates[0], "f0": f_values[0], "gamma": given.learning_rate,
+                               "show": show})]
     analysis = optim.quadratic(objective, given.learning_rate)
+    rates = None
     if analysis is not None:
-        steps.append(Step("quadratic", {"names": names, **analysis}))
+        # every learning rate of the problem, each with its factor 1 − γλ per eigen-direction
+        gammas = [given.learning_rate] + [e.learning_rate for e in (given.compare or ())]
+        rates = [{"gamma": g, "main": k == 0, "directions": optim.directions(analysis["eigenvalues"], g),
+                  "regime": optim.quadratic(objective, g)["regime"]}
+                 for k, g in enumerate(dict.fromkeys(gammas))]
+        steps.append(Step("quadratic", {"names": names, **analysis, "rates": rates}))
     shown = optim.window(T)
     rows = [None if t is None else {"t": t, "a": trace.iterates[t - 1], "g": trace.gradients[t - 1],
                                     "b": trace.iterates[t], "fb": f_values[t]}
@@ -94,29 +109,71 @@ def solve(given) -> Solution:
     table = [None if t is None else {"t": t, "x": trace.iterates[t], "f": f_values[t]}
              for t in [0] + optim.window(T, optim.TABLE_HEAD, optim.TABLE_TAIL)]
     steps.append(Step("iterations", {"rows": rows, "table": table, "steps": T, "names": names,
-                                     "gamma": given.learning_rate, "exact_steps": trace.exact_steps}))
+                                     "gamma": given.learning_rate, "exact_steps": trace.exact_steps,
+                                     "show": show}))
     final_gradient = objective.gradient_at(trace.iterates[-1])
-    behaviour = optim.judge(trace.iterates, trace.gradients, f_values, final_gradient)
+    behaviour = optim.judge(trace.iterates, trace.gradients, f_values, final_gradient, names=names)
     steps.append(Step("behaviour", {"b": behaviour, "final": trace.iterates[-1], "f_final": f_values[-1],
                                     "f_start": f_values[0], "final_gradient": final_gradient, "steps": T,
-                                    "gamma": given.learning_rate, "quadratic": analysis}))
+                                    "gamma": given.learning_rate, "quadratic": analysis, "names": names,
+                                    "show": show}))
+    stationary = _stationary(objective, trace, behaviour, analysis)
+    if stationary is not None:
+        steps.append(Step("stationary", {**stationary, "show": show}))
     if given.compare:
-        steps.append(Step("comparison", {"runs": _comparison(given, objective, trace, f_values, behaviour)}))
+        runs = _comparison(given, objective, trace, f_values, behaviour)
+        steps.append(Step("comparison", {"runs": runs, "mirrors": _mirrors(runs, rates, T), "steps": T,
+                                         "names": names, "minimiser": analysis["minimiser"] if analysis else None,
+                                         "show": show}))
     answers = {"iterates": trace.iterates, "gradients": trace.gradients, "f_values": f_values,
                "final": trace.iterates[-1]}
     return Solution(steps, answers)
 
 
+def _stationary(objective, trace, behaviour, analysis) -> dict | None:
+    """Where the run ends, classified: every critical point of a one-variable polynomial (which one
+    the run reached, local or global minimum), or the Hessian test at the limit of a converged run."""
+    cp = optim.critical_points(objective)
+    if cp is not None:
+        reached = None if behaviour.status == "diverged" else optim.nearest_critical(cp, trace.iterates[-1])
+        return {"cp": cp, "reached": reached, "status": behaviour.status, "start": trace.iterates[0],
+                "final": trace.iterates[-1], "second": derivative(objective.gradient[0], objective.symbols[0]),
+                "fprime": objective.gradient[0], "hessian": None}
+    if analysis is None and behaviour.status == "converged":
+        test = optim.hessian_test(objective, trace.iterates[-1])
+        if test is not None:
+            return {"cp": None, "reached": None, "status": behaviour.status, "start": trace.iterates[0],
+                    "final": trace.iterates[-1], "second": None, "fprime": None, "hessian": test}
+    return None
+
+
+def _mirrors(runs, rates, T) -> list[dict]:
+    """Pairs of learning rates whose factors 1 − γλ are opposite (the same |error| at every step)."""
+    if not rates:
+        return []
+    by_gamma = {r["gamma"]: [d["factor"] for d in r["directions"]] for r in rates}
+    out, seen = [], set()
+    for a in by_gamma:
+        for b in by_gamma:
+            if a != b and (b, a) not in seen and optim.mirrored(by_gamma[a], by_gamma[b]):
+                seen.add((a, b))
+                out.append({"a": a, "b": b, "qa": by_gamma[a], "qb": by_gamma[b], "even": T % 2 == 0})
+    return out
+
+
 def _comparison(given, objective, trace, f_values, behaviour) -> list[dict]:
+    names = objective.names
     runs = [{"label": None, "gamma": given.learning_rate, "iterates": trace.iterates, "f_values": f_values,
-             "status": behaviour.status, "main": True}]
+             "status": behaviour.status, "b": behaviour, "main": True,
+             "show": {"x": shown_exact(trace.iterates), "f": shown_exact(f_values)}}]
     for entry in given.compare:
         _, other = _run(given, entry.learning_rate)
         values = objective.values(other.iterates)
         final_gradient = objective.gradient_at(other.iterates[-1])
-        status = optim.judge(other.iterates, other.gradients, values, final_gradient).status
+        b = optim.judge(other.iterates, other.gradients, values, final_gradient, names=names)
         runs.append({"label": entry.label, "gamma": entry.learning_rate, "iterates": other.iterates,
-                     "f_values": values, "status": status, "main": False})
+                     "f_values": values, "status": b.status, "b": b, "main": False,
+                     "show": {"x": shown_exact(other.iterates), "f": shown_exact(values)}})
     return runs
 
 
@@ -148,9 +205,21 @@ def _ascent(given):
     return {"iterates": trace.iterates, "final": trace.iterates[-1], "f_values": objective.values(trace.iterates)}
 
 
+# The worked steps shown (once) when a part is wrong.
+PART_STEPS = {"iterates": ("iterations",), "final": ("iterations",), "gradients": ("gradient", "iterations"),
+              "f_values": ("iterations",)}
+
 # Entries the statement gives (the start point): they earn no credit when graded.
 GIVEN_ENTRIES = {"iterates": ("[0]",)}
 
 MISCONCEPTIONS = {
     "gradient_ascent": _ascent,
 }
+
+
+def poor(given, solution, reference_given, reference, options):
+    """A poor variant (SPEC section 7): a run that diverges where the instructor's converges, or the reverse."""
+    from hwcheck import variants
+
+    return variants.same_behaviour(variants.diverging(solution.answers["iterates"]),
+                                   variants.diverging(reference.answers["iterates"]), "diverges")

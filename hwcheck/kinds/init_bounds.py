@@ -39,7 +39,13 @@ GIVEN = {
     }),
     "mode": Choice(doc="the fan He uses", options=("fan_in", "fan_out"), default="fan_in"),
     "gain": Number(doc="extra gain multiplying the std", default=1, positive=True),
+    "activation": Choice(doc="the activation after the layer (explains the gain; He assumes relu)",
+                         options=("linear", "sigmoid", "tanh", "relu", "selu"), default=None),
 }
+
+# torch.nn.init.calculate_gain: the gain PyTorch recommends for each activation (for selu the
+# 3/4 of calculate_gain is for Kaiming; SELU's own rule is LeCun's with gain 1)
+RECOMMENDED_GAIN = {"linear": 1, "sigmoid": 1, "tanh": sp.Rational(5, 3), "relu": sp.sqrt(2), "selu": 1}
 
 PARTS = {
     "fan_in": Part("inputs feeding one unit"),
@@ -76,6 +82,9 @@ def check(given, parts) -> None:
                       f"'bound' with {given.scheme}", key="scheme")
     if given.mode != "fan_in" and family(given.scheme) != "he":
         raise Invalid("mode only with a He scheme", f"mode {given.mode} with {given.scheme}", key="mode")
+    if family(given.scheme) == "he" and given.activation not in (None, "relu"):
+        raise Invalid("activation relu with a He scheme (its factor 2 is the ReLU's)",
+                      f"activation {given.activation}", key="activation")
 
 
 def fans(given) -> tuple[int, int, int]:
@@ -98,18 +107,27 @@ def solve(given) -> Solution:
         base = sp.Rational(1, fan_in)
     variance = gain**2 * base
     std = sp.sqrt(variance)
+    activation = given.activation
     steps = [
         Step("fans", {"conv": given.conv, "n_in": given.n_in, "n_out": given.n_out,
                       "fan_in": fan_in, "fan_out": fan_out, "field": field}),
+    ]
+    if gain != 1 or (activation is not None and fam != "he"):
+        recommended = RECOMMENDED_GAIN.get(activation) if activation is not None else None
+        steps.append(Step("gain", {"gain": gain, "activation": activation, "family": fam,
+                                   "recommended": recommended, "squared": sp.Pow(gain, 2, evaluate=False),
+                                   "gain_squared": gain**2}))
+    steps += [
         Step("variance", {"family": fam, "mode": given.mode, "fan_in": fan_in, "fan_out": fan_out,
-                          "gain": gain, "base": base, "variance": variance}),
-        Step("std", {"variance": variance, "std": std}),
+                          "gain": gain, "squared": sp.Pow(gain, 2, evaluate=False), "base": base,
+                          "variance": variance, "fan_sum": fan_in + fan_out}),
+        Step("std", {"variance": variance, "std": std, "root": sp.sqrt(variance, evaluate=False)}),
     ]
     answers = {"fan_in": sp.Integer(fan_in), "fan_out": sp.Integer(fan_out), "variance": variance, "std": std}
     if is_uniform(scheme):
         bound = sp.sqrt(3 * variance)  # Var(U[-a, a]) = a²/3
         steps.append(Step("bound", {"std": std, "variance": variance, "bound": bound, "family": fam,
-                                    "gain": gain, "mode": given.mode}))
+                                    "gain": gain, "mode": given.mode, "three_var": 3 * variance}))
         answers["bound"] = bound
     steps.append(Step("summary", {"scheme": scheme, "uniform": is_uniform(scheme),
                                   "std": std, "bound": answers.get("bound")}))

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from hwcheck import limits
 from hwcheck import nn
 from hwcheck.errors import Invalid
 from hwcheck.model import Part, Solution, Step
@@ -69,6 +70,8 @@ PARTS = {
 
 def check(given, parts) -> None:
     layers = given.layers
+    limits.check_count(len(layers), limits.MAX_LAYERS, "layers", "layers")
+    limits.check_count(sum(len(layer.W) for layer in layers), limits.MAX_WEIGHTS, "weights in all layers", "layers")
     size = len(given.x)
     for i, layer in enumerate(layers):
         rows, cols = layer.W.shape
@@ -142,7 +145,8 @@ def solve(given, *, use_derivative: bool = True) -> Solution:
         fprime = nn.derivative_all(layers[l].activation, zs[l])
         deltas[l] = nn.hadamard(back, fprime) if use_derivative else back
         hidden.append({"l": l + 1, "W": layers[l + 1].W, "delta_next": deltas[l + 1], "back": back,
-                       "fprime": fprime, "delta": deltas[l], "activation": layers[l].activation})
+                       "fprime": fprime, "delta": deltas[l], "activation": layers[l].activation,
+                       "a": a[l + 1], "z": zs[l]})
 
     grad_W = [nn.outer(deltas[l], a[l]) for l in range(L)]  # ∂L/∂W_l = δ_l a_{l-1}ᵀ
     grad_b = [list(d) for d in deltas]                       # ∂L/∂b_l = δ_l
@@ -151,9 +155,10 @@ def solve(given, *, use_derivative: bool = True) -> Solution:
               "a": a[l + 1], "activation": layers[l].activation} for l in range(L)]
     steps = [
         Step("forward", {"layers": shown, "x": a[0]}),
-        Step("loss", {"loss": given.loss, "o": o, "t": t, "value": loss, "L": L}),
+        Step("loss", {"loss": given.loss, "o": o, "t": t, "value": loss, "L": L,
+                      "terms": [(k, tk, ok) for k, (tk, ok) in enumerate(zip(t, o)) if tk != 0]}),
         Step("output_delta", {"loss": given.loss, "activation": last, "o": o, "t": t, "dL_do": dL_do,
-                              "fprime": fprime_out, "delta": deltas[-1], "L": L}),
+                              "fprime": fprime_out, "delta": deltas[-1], "L": L, "z": zs[-1]}),
     ]
     if hidden:
         steps.append(Step("hidden_deltas", {"layers": hidden}))
@@ -191,8 +196,25 @@ def _missing_half(given) -> dict:
     return wrong
 
 
+# The worked steps shown (once) when a part is wrong.
+PART_STEPS = {"activations": ("forward",), "loss": ("forward", "loss"), "deltas": ("output_delta", "hidden_deltas"),
+              "grad_W": ("gradients",), "grad_b": ("gradients",), "W_new": ("update",), "b_new": ("update",)}
+
 MISCONCEPTIONS = {
     # δ = ∂L/∂a without the f′(z) factor, at the output and in every hidden layer
     "missing_activation_derivative": _without_derivative,
     "missing_half": _missing_half,
 }
+
+
+def poor(given, solution, reference_given, reference, options):
+    """A poor variant (SPEC section 7): a dead ReLU layer, a saturated sigmoid or softmax."""
+    from hwcheck import variants
+
+    for layer, a, a_ref in zip(given["layers"], solution.answers["activations"], reference.answers["activations"]):
+        act = layer["activation"]
+        if act == "relu" and variants.dead_relu(a) and not variants.dead_relu(a_ref):
+            return "dead_relu"
+        if act in ("sigmoid", "softmax") and variants.saturated(a, 0.998) and not variants.saturated(a_ref, 0.998):
+            return "saturated_" + act
+    return None

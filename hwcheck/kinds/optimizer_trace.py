@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from hwcheck import limits
 from hwcheck import optim
 from hwcheck.errors import Invalid
 from hwcheck.model import Part, Solution, Step
@@ -85,12 +86,16 @@ PARTS = {
     "state": Part("one map per step: the optimizer's state after it (velocity, grad_squared, first_moment, "
                   "second_moment, and for Adam with bias correction first_unbias, second_unbias)"),
     "gradients": Part("the gradient used at each step (for Nesterov at the look-ahead point)"),
+    "uncorrected": Part("Adam only: the iterates x_0 ... x_T of the same run without bias correction "
+                        "(the slides' \"almost Adam\"), to compare with the corrected run"),
 }
 
 _UNIT = ("rho", "decay_rate", "beta1", "beta2")  # must lie in [0, 1)
 
 
 def check(given, parts) -> None:
+    runs = 1 + len(given.compare or ())
+    limits.check_count(given.steps * runs, limits.MAX_UPDATES, "steps × runs (1 + compare)", "steps")
     if (given.f is None) == (given.gradients is None):
         raise Invalid("either f (to differentiate) or gradients (one per step)",
                       "both" if given.f is not None else "neither", key="f")
@@ -108,6 +113,9 @@ def check(given, parts) -> None:
             if len(g) != len(given.start):
                 raise Invalid(f"gradients with {len(given.start)} entries, one per coordinate of start",
                               f"{len(g)} entries", key=f"gradients[{i}]")
+    if "uncorrected" in parts and given.optimizer != "adam":
+        raise Invalid("the part uncorrected only with optimizer adam", f"optimizer {given.optimizer}",
+                      key="parts.uncorrected")
     _check_unit(given, "")
     for i, entry in enumerate(given.compare or ()):
         _check_unit(entry, f"compare[{i}].")
@@ -131,22 +139,33 @@ def _trace(given, optimizer=None, objective=None, **override) -> optim.Trace:
                      gradients=given.gradients)
 
 
+def _show(trace, f_values=None) -> dict:
+    """Which answers the number policy shows exactly (``optim.shown_exact``), and the same for the
+    values the steps show beside them (look-ahead points, divisors)."""
+    infos = [trace.detail(t) for t in range(1, len(trace.gradients) + 1)]
+    return {"x": optim.shown_exact(trace.iterates), "g": optim.shown_exact(trace.gradients),
+            "s": optim.shown_exact(trace.states), "f": f_values is None or optim.shown_exact(f_values),
+            "la": optim.shown_exact([i.get("lookahead") for i in infos]),
+            "d": optim.shown_exact([i.get("denominator") for i in infos])}
+
+
 def solve(given) -> Solution:
     objective = _objective(given)
     trace = _trace(given, objective=objective)
     opt, T = given.optimizer, given.steps
     names = list(given.start)
     settings = optim.settings_from(given)
+    f_values = objective.values(trace.iterates) if objective is not None else None
+    show = _show(trace, f_values)
     steps = [Step("rule", {"optimizer": opt, "form": given.momentum_form, "alpha": given.learning_rate,
                            "rho": given.rho, "decay_rate": given.decay_rate, "beta1": given.beta1,
                            "beta2": given.beta2, "eps": given.eps, "bias_correction": given.bias_correction})]
     if objective is not None:
         steps.append(Step("gradient", {"f": given.f, "names": names, "partials": list(objective.gradient),
-                                       "start": trace.iterates[0]}))
+                                       "start": trace.iterates[0], "show": show}))
     else:
         steps.append(Step("drill", {"gradients": [list(g) for g in given.gradients], "start": trace.iterates[0],
-                                    "steps": T}))
-    f_values = objective.values(trace.iterates) if objective is not None else None
+                                    "steps": T, "show": show}))
     rows = [None if t is None else _row(trace, t, settings) for t in optim.window(T)]
     table = [None if t is None else {"t": t, "x": trace.iterates[t], "f": f_values[t] if f_values else None}
              for t in [0] + optim.window(T, optim.TABLE_HEAD, optim.TABLE_TAIL)]
@@ -154,20 +173,46 @@ def solve(given) -> Solution:
                                      "steps": T, "names": names, "exact_steps": trace.exact_steps,
                                      "bias_correction": given.bias_correction, "alpha": given.learning_rate,
                                      "rho": given.rho, "decay_rate": given.decay_rate, "beta1": given.beta1,
-                                     "beta2": given.beta2, "eps": given.eps, "has_f": objective is not None}))
+                                     "beta2": given.beta2, "eps": given.eps, "has_f": objective is not None,
+                                     "show": show}))
     if opt in ("momentum", "nesterov"):
-        steps.append(Step("equivalence", _equivalence(given, trace, objective)))
+        equivalence = _equivalence(given, trace, objective)
+        if opt == "nesterov":
+            # the look-ahead points are the x̃ of the change of variables: one way of printing both
+            show["la"] = equivalence["show"]["tilde"] = show["la"] and equivalence["show"]["tilde"]
+        steps.append(Step("equivalence", equivalence))
+    uncorrected = None
+    if opt == "adam":
+        # the statement's "what without bias correction?": the same run, the moments used raw
+        uncorrected = _trace(given, objective=objective, bias_correction=False) if given.bias_correction else trace
+        if given.bias_correction:
+            steps.append(Step("uncorrected", _uncorrected(given, trace, uncorrected)))
     behaviour = None
     if objective is not None:
         behaviour = optim.judge(trace.iterates, trace.gradients, f_values,
-                                objective.gradient_at(trace.iterates[-1]))
+                                objective.gradient_at(trace.iterates[-1]), names=names)
     steps.append(Step("summary", {"final": trace.iterates[-1], "f_values": f_values, "b": behaviour,
-                                  "steps": T, "optimizer": opt}))
+                                  "steps": T, "optimizer": opt, "show": show}))
     if given.compare:
         steps.append(Step("comparison", {"runs": _comparison(given, objective, trace, f_values, behaviour)}))
     answers = {"iterates": trace.iterates, "final": trace.iterates[-1], "state": trace.states,
-               "gradients": trace.gradients}
+               "gradients": trace.gradients,
+               "uncorrected": uncorrected.iterates if uncorrected is not None else None}
     return Solution(steps, answers)
+
+
+def _uncorrected(given, trace, other) -> dict:
+    """The same Adam run without bias correction: its first update worked, and both runs' points."""
+    first = other.states[0]
+    show = {"x": optim.shown_exact(other.iterates) and optim.shown_exact(trace.iterates),
+            "s": optim.shown_exact(trace.states), "d": optim.shown_exact(other.detail(1)["denominator"])}
+    step = [b - a for a, b in zip(other.iterates[0], other.iterates[1])]
+    step_corrected = [b - a for a, b in zip(trace.iterates[0], trace.iterates[1])]
+    return {"x0": other.iterates[0], "m": first["first_moment"], "s": first["second_moment"],
+            "denominator": other.detail(1)["denominator"], "x1": other.iterates[1], "step": step,
+            "x1_corrected": trace.iterates[1], "step_corrected": step_corrected,
+            "alpha": given.learning_rate, "beta1": given.beta1, "beta2": given.beta2, "steps": given.steps,
+            "final": other.iterates[-1], "final_corrected": trace.iterates[-1], "show": show}
 
 
 def _row(trace, t, settings) -> dict:
@@ -192,7 +237,9 @@ def _equivalence(given, trace, objective) -> dict:
     data = {"form": given.momentum_form, "alpha": alpha, "rho": given.rho, "same": same,
             "rows": [{"t": t, "v_grad": grad_v.states[t - 1]["velocity"], "v_vel": velocity[t - 1]}
                      for t in shown],
-            "nesterov": given.optimizer == "nesterov", "tilde": None}
+            "nesterov": given.optimizer == "nesterov", "tilde": None,
+            "show": {"grad": optim.shown_exact([s["velocity"] for s in grad_v.states]),
+                     "vel": optim.shown_exact(velocity), "x": optim.shown_exact(trace.iterates)}}
     if given.optimizer == "nesterov":
         # x̃_t = x_t + ρ v_t (velocity units); x̃ ← x̃ − ρ v_t + (1 + ρ) v_{t+1}, gradient at x̃
         rho = given.rho
@@ -201,6 +248,7 @@ def _equivalence(given, trace, objective) -> dict:
         tilde = [[xi + rho * vi for xi, vi in zip(x, v)] for x, v in zip(trace.iterates, vs)]
         data["tilde"] = [{"t": t, "x": trace.iterates[t], "v": vs[t], "tilde": tilde[t],
                           "v_prev": vs[t - 1], "tilde_prev": tilde[t - 1]} for t in shown]
+        data["show"]["tilde"] = optim.shown_exact(tilde)
     return data
 
 
@@ -211,20 +259,25 @@ def _close(a, b) -> bool:
 
 
 def _comparison(given, objective, trace, f_values, behaviour) -> list[dict]:
+    names = list(given.start)
     runs = [{"label": None, "optimizer": given.optimizer, "alpha": given.learning_rate,
-             "iterates": trace.iterates, "f_values": f_values,
-             "status": behaviour.status if behaviour else None, "main": True}]
+             "iterates": trace.iterates, "f_values": f_values, "b": behaviour,
+             "status": behaviour.status if behaviour else None, "main": True,
+             "show": {"x": optim.shown_exact(trace.iterates),
+                      "f": f_values is None or optim.shown_exact(f_values)}}]
     for entry in given.compare:
         override = {k: entry[k] for k in ("learning_rate", *_HYPER) if entry[k] is not None}
         other = _trace(given, optimizer=entry.optimizer, objective=objective, **override)
         values = objective.values(other.iterates) if objective is not None else None
-        status = None
+        b = None
         if objective is not None:
-            status = optim.judge(other.iterates, other.gradients, values,
-                                 objective.gradient_at(other.iterates[-1])).status
+            b = optim.judge(other.iterates, other.gradients, values, objective.gradient_at(other.iterates[-1]),
+                            names=names)
         runs.append({"label": entry.label, "optimizer": entry.optimizer or given.optimizer,
                      "alpha": entry.learning_rate or given.learning_rate, "iterates": other.iterates,
-                     "f_values": values, "status": status, "main": False})
+                     "f_values": values, "b": b, "status": b.status if b else None, "main": False,
+                     "show": {"x": optim.shown_exact(other.iterates),
+                              "f": values is None or optim.shown_exact(values)}})
     return runs
 
 
@@ -280,6 +333,10 @@ def _rmsprop_no_decay(given) -> dict:
     return {"iterates": Candidates(r.iterates for r in runs), "final": Candidates(r.iterates[-1] for r in runs)}
 
 
+# The worked steps shown (once) when a part is wrong.
+PART_STEPS = {"iterates": ("rule", "iterations"), "final": ("rule", "iterations"), "state": ("rule", "iterations"),
+              "gradients": ("gradient", "drill", "iterations")}
+
 # Entries the statement gives (the start point): they earn no credit when graded.
 GIVEN_ENTRIES = {"iterates": ("[0]",)}
 
@@ -289,3 +346,11 @@ MISCONCEPTIONS = {
     "bias_correction_applied": _bias_correction_applied,
     "rmsprop_no_decay": _rmsprop_no_decay,
 }
+
+
+def poor(given, solution, reference_given, reference, options):
+    """A poor variant (SPEC section 7): a run that diverges where the instructor's converges, or the reverse."""
+    from hwcheck import variants
+
+    return variants.same_behaviour(variants.diverging(solution.answers["iterates"]),
+                                   variants.diverging(reference.answers["iterates"]), "diverges")

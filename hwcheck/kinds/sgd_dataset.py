@@ -51,6 +51,8 @@ from typing import Any, Sequence
 
 import sympy as sp
 
+from hwcheck import limits
+from hwcheck import optim
 from hwcheck.errors import Invalid
 from hwcheck.model import Part, Solution, Step
 from hwcheck.nn import PRECISION
@@ -66,8 +68,6 @@ SHOW_FIRST = 3
 SHOW_LAST = 2
 # Skipped updates listed one line each in the summary of the middle, up to this many.
 LIST_LIMIT = 40
-# Fractions whose numerator or denominator is longer than this are shown as decimals in the steps.
-SHOW_DIGITS = 9
 
 
 class Inputs(Schema):
@@ -166,6 +166,7 @@ def check(given, parts) -> None:
     xs, dim = given.data.x
     ys = given.data.y
     n = len(xs)
+    limits.check_count(n * given.epochs, limits.MAX_UPDATES, "examples × epochs", "epochs")
     if not isinstance(ys, tuple):
         raise Invalid(f"y, a list of {n} numbers (one per x)", "a single number", key="data.y")
     if len(ys) != n:
@@ -238,14 +239,9 @@ def _out(v):
 
 
 def _show(v):
-    """A value for display: exact while short; a long fraction or a float run's value to 10 digits.
-
-    The answers stay exact: only the worked steps shorten (the template's conventions say so).
-    """
-    v = _out(v)
-    if v.is_Rational and max(len(str(abs(v.p))), len(str(v.q))) <= SHOW_DIGITS:
-        return v
-    return sp.Float(v, 10)
+    """A value of the run for display: exact (a SymPy number, or the 50-digit Float of an irrational
+    run). The template prints it by the number policy, rounded once (``render.num``/``dec``)."""
+    return _out(v)
 
 
 def _vec(v: Sequence, scalar: bool, fn=_out):
@@ -340,6 +336,12 @@ def solve(given) -> Solution:
 
     Xs = [vec(x) for x in X]
     loss0 = _mean_loss(_residuals(X, Y, w0, b0))
+    # one printing per answer: the parameters (and the losses) exactly when the policy shows the
+    # whole answer exactly, else every one as a decimal, as in the Answers
+    show = {"p": optim.shown_exact(answers["params"]) and optim.shown_exact([_show(b0), vec(w0)]),
+            "l": optim.shown_exact(answers["losses"] + [_show(loss0)])}
+    # the predictions, residuals and gradients of an update follow its parameters
+    show["p"] = show["p"] and optim.shown_exact([[_show(r) for r in u["res"] + u["all_res"]] for u in updates])
     plans = [_batches(given.variant, order, given.batch_size) for order in epoch_orders(given)]
     steps = [Step("setup", {
         "n": n, "dim": dim, "x": Xs, "y": [_show(y) for y in Y], "w0": vec(w0), "b0": _show(b0),
@@ -349,7 +351,7 @@ def solve(given) -> Solution:
         "plans": [[list(batch) for batch in plan] for plan in plans], "updates": total,
         "short": sorted({len(plan[-1]) for plan in plans
                          if given.variant == "minibatch" and len(plan[-1]) < given.batch_size}),
-        "loss0": _show(loss0), "exact": is_exact(given), "show_digits": SHOW_DIGITS,
+        "loss0": _show(loss0), "exact": is_exact(given), "show": show,
     })]
 
     def view(u):
@@ -361,7 +363,9 @@ def solve(given) -> Solution:
                      for i, r in zip(u["batch"], u["res"])],
             "old_w": vec(u["old_w"]), "old_b": _show(u["old_b"]), "g_w": vec(u["g_w"]), "g_b": _show(u["g_b"]),
             "w": vec(u["w"]), "b": _show(u["b"]), "all_res": [_show(r) for r in u["all_res"]],
-            "loss": _show(u["loss"]),
+            "loss": _show(u["loss"]), "show": show,
+            # the loss after a sum of exact squares: "=" only when its printed decimal is exact
+            "loss_rel": "=" if show["l"] or optim.decimal_is_exact(_show(u["loss"])) else r"\approx",
         }
 
     if total <= SHOW_ALL:
@@ -371,6 +375,7 @@ def solve(given) -> Solution:
         steps += [Step("update", view(u)) for u in updates[:SHOW_FIRST]]
         steps.append(Step("middle", {
             "first": middle[0]["t"], "last": middle[-1]["t"], "count": len(middle), "scalar": scalar,
+            "show": show,
             "loss_before": _show(updates[SHOW_FIRST - 1]["loss"]), "loss_after": _show(middle[-1]["loss"]),
             "rows": [{"t": u["t"], "epoch": u["epoch"], "batch": list(u["batch"]), "w": vec(u["w"]),
                       "b": _show(u["b"]), "loss": _show(u["loss"])} for u in middle]
@@ -381,7 +386,8 @@ def solve(given) -> Solution:
     steps.append(Step("summary", {
         "scalar": scalar, "final_w": vec(updates[-1]["w"]), "final_b": _show(updates[-1]["b"]),
         "losses": [_show(v) for v in losses], "updates": total, "variant": given.variant,
-        "epochs": given.epochs, "monotone": all(b <= a for a, b in zip(losses, losses[1:])),
+        "epochs": given.epochs, "monotone": optim.monotone_decrease(losses), "rises": optim.rises(losses),
+        "oscillates": optim.oscillates(losses), "show": show,
     }))
     return Solution(steps, answers)
 
@@ -390,6 +396,10 @@ def _broken(given, **rule) -> dict[str, Any]:
     return _answers(trace(given, **rule), given.data.x[1] is None)
 
 
+# The worked steps shown (once) when a part is wrong.
+PART_STEPS = {"params": ("update", "middle"), "final_w": ("update", "middle"), "final_b": ("update", "middle"),
+              "losses": ("update", "middle", "summary")}
+
 MISCONCEPTIONS = {
     # the batch gradient summed over the examples instead of averaged (differs only when B > 1)
     "summed_not_averaged": lambda g: _broken(g, mean=False)
@@ -397,3 +407,11 @@ MISCONCEPTIONS = {
     # the ½ of ½(ŷ−y)² forgotten when differentiating: gradient 2 r_i x_i
     "missing_half": lambda g: _broken(g, factor=2),
 }
+
+
+def poor(given, solution, reference_given, reference, options):
+    """A poor variant (SPEC section 7): a loss that rises where the instructor's falls, or the reverse."""
+    from hwcheck import variants
+
+    return variants.same_behaviour(variants.rising(solution.answers["losses"]),
+                                   variants.rising(reference.answers["losses"]), "loss_rises")

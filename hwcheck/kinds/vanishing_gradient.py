@@ -97,25 +97,54 @@ def bound(act: str, ws: list):
     return sp.Mul(*(MAX_SLOPE[act] * abs(w) for w in ws))
 
 
-def solve(given) -> Solution:
-    act, ws, bs = given.activation, weights(given), biases(given)
-    L = len(ws)
+def runs(rows: list, key) -> list[dict]:
+    """Consecutive rows with the same ``key`` grouped, so that a chain of identical layers is said
+    once (``{"first", "last", "row"}``, the row of the first layer of the run).
+
+    >>> [(g["first"], g["last"]) for g in runs([{"l": 1, "v": 1}, {"l": 2, "v": 1}, {"l": 3, "v": 2}],
+    ...                                          key=lambda r: r["v"])]
+    [(1, 2), (3, 3)]
+    """
+    out: list[dict] = []
+    for row in rows:
+        k = key(row)
+        if out and out[-1]["key"] == k:
+            out[-1]["last"] = row["l"]
+        else:
+            out.append({"first": row["l"], "last": row["l"], "row": row, "key": k})
+    return [{k: v for k, v in g.items() if k != "key"} for g in out]
+
+
+def forward(given) -> list[dict]:
+    """Every layer's record (``layer``), with its number ``l`` and its input ``a_prev``."""
+    act = given.activation
     a, layers = given.x, []
-    for l, (w, b) in enumerate(zip(ws, bs), start=1):
+    for l, (w, b) in enumerate(zip(weights(given), biases(given)), start=1):
         record = layer(act, a, w, b) | {"l": l, "a_prev": a}
         layers.append(record)
         a = record["a"]
+    return layers
+
+
+def solve(given) -> Solution:
+    act, ws, bs = given.activation, weights(given), biases(given)
+    L = len(ws)
+    layers = forward(given)
     locals_ = [r["local"] for r in layers]
     grads = backward(locals_)
     top = bound(act, ws)
     weight_product = sp.Mul(*(abs(w) for w in ws))
+    # ∂a_L/∂a_l = ∂a_L/∂a_{l+1} · ∂a_{l+1}/∂a_l, listed from the output down
+    chain = [{"l": l, "grad": grads[l], "above": grads[l + 1] if l < L - 1 else None, "local": locals_[l]}
+             for l in range(L - 1, -1, -1)]
     steps = [
         Step("network", {"L": L, "weights": ws, "biases": bs, "unit": given.weights is None,
                          "zero_bias": given.biases is None, "x": given.x, "activation": act,
                          "slope_tex": nn.ACTIVATIONS[act].latex, "c": MAX_SLOPE[act]}),
-        Step("forward", {"activation": act, "layers": layers}),
-        Step("local", {"activation": act, "layers": layers}),
-        Step("backward", {"L": L, "grads": grads, "locals": locals_}),
+        Step("forward", {"activation": act, "groups": runs(layers, lambda r: (r["z"], r["a"]))}),
+        Step("local", {"activation": act,
+                       "groups": runs(layers, lambda r: (r["z"], r["a"], r["slope"], r["w"], r["local"]))}),
+        Step("backward", {"L": L, "groups": runs(chain, lambda r: (r["grad"], r["above"], r["local"]))}),
         Step("bound", {"activation": act, "L": L, "c": MAX_SLOPE[act], "weight_product": weight_product,
                        "unit": all(abs(w) == 1 for w in ws), "bound": top, "first": grads[0],
                        "dead": [r["l"] for r in layers if r["slope"] == 0]}),
@@ -135,8 +164,7 @@ def solve(given) -> Solution:
 
 def _slopes_only(given) -> dict:
     """The weights left out of the local derivatives (act'(z_l) alone)."""
-    layers = solve(given).steps[1].data["layers"]
-    wrong = backward([r["slope"] for r in layers])
+    wrong = backward([r["slope"] for r in forward(given)])
     return {"gradients": wrong} if wrong != solve(given).answers["gradients"] else {}
 
 

@@ -98,3 +98,19 @@ MISCONCEPTIONS = {
     # ∂s/∂W = x δᵀ (m×n): the Jacobian's layout, not the shape of W
     "transposed": lambda g: {"ds_dW": solve(g).answers["ds_dW"].T},
 }
+
+
+def poor(given, solution, reference_given, reference, options):
+    """A poor variant (SPEC section 7): a dead ReLU layer or a saturated sigmoid/tanh."""
+    from hwcheck import variants
+
+    if given["activation"] == "relu":
+        if variants.dead_relu(solution.answers["h"]) and not variants.dead_relu(reference.answers["h"]):
+            return "dead_relu"
+        return None
+    h = solution.answers["h"]
+    if given["activation"] == "tanh":
+        h = [(v + 1) / 2 for v in h]  # tanh = 2 sigmoid(2z) - 1: the same saturation test
+    if variants.saturated(h, 0.998) and not variants.saturated(reference.answers["h"], 0.998):
+        return "saturated_activation"
+    return None
