@@ -64,7 +64,13 @@ def wording(lang: str = "en"):
     """The macros of ``templates/<lang>/grade/batch.j2`` (statuses, warnings, console lines)."""
     from hwcheck import render
 
-    return render.environment(lang).get_template("grade/batch.j2").make_module({"code": report.code})
+    import jinja2
+
+    try:
+        template = render.environment(lang).get_template("grade/batch.j2")
+    except jinja2.TemplateNotFound:  # a language whose batch wording is not written yet: English
+        template = render.environment("en").get_template("grade/batch.j2")
+    return template.make_module({"code": report.code})
 
 
 def say(lang: str, macro: str, *args, **kwargs) -> str:
@@ -574,7 +580,7 @@ def summary(batch: Batch, lang: str = "en") -> str:
         if row.others:
             duplicates[row.student].append(row)
     context = {
-        "rows": batch.rows, "table": table, "counts": batch.counts,
+        "table": table, "counts": batch.counts,
         "diagnoses": [{"problem": p, "part": q, "name": d, "count": c} for (p, q, d), c in diagnoses.most_common(15)],
         "mean_total": tidy(sum(totals) / len(totals)) if totals else 0,
         "max_total": counted[0].max_score if counted else 0,
@@ -583,6 +589,8 @@ def summary(batch: Batch, lang: str = "en") -> str:
         "unreadable": [r for r in batch.rows if not r.graded],
         "duplicates": [{"student": s, "rows": sorted(rs, key=lambda r: r.file)} for s, rs in sorted(duplicates.items())],
         "pending": [r for r in batch.rows if r.pending],
+        # the names a summary template of the first version used (a translation not yet updated)
+        "n": len(counted), "rows": table, "bad": list(batch.bad),
     }
     from hwcheck import render
 
