@@ -372,7 +372,7 @@ def writing(target: str | Path):
     try:
         yield
     except OSError as exc:
-        if exc.filename is None:
+        if exc.filename is None or Path(str(exc.filename)).name.startswith("."):  # our temporary or staging name
             exc.filename = str(target)
         raise HwcheckError(os_message(exc)) from None
 
