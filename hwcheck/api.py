@@ -18,7 +18,7 @@ from hwcheck.errors import HwcheckError, Invalid, SpecError
 from hwcheck.model import Problem, Solution
 from hwcheck.spec import load_problem, problem_from_mapping, read_yaml, spec_files
 
-__all__ = ["load_problem", "load_problem_text", "solve", "render_solution", "solve_file",
+__all__ = ["load_problem", "load_problem_text", "solve", "render_solution", "solve_file", "render_sheet", "sheet_file",
            "write_keys", "validate", "list_kinds", "write_atomic", "write_solution", "plan_figures"]
 
 FIGURES_MISSING = "matplotlib is not installed, so no figures were drawn (pip install matplotlib)"
@@ -204,6 +204,29 @@ def write_keys(paths: Iterable[str | Path], *, out: str | Path = "solutions", la
         write_atomic(path, text)
     drawn = [d["path"] for items, pid in drawings for d in fig.write(items, out, pid)]
     return Written(list(documents) + list(svg_files) + drawn, notes)
+
+
+def render_sheet(problems: Iterable[Problem], *, format: str = "md", lang: str = "en") -> str:
+    """``hwcheck sheet``: the problem sheet of ``problems`` (SPEC section 8) as Markdown or LaTeX:
+    title, statement, given data and the asked parts with their points; no answers, no steps."""
+    if format not in SHEET_FORMATS:
+        raise HwcheckError(f"unknown sheet format {format!r}; expected one of {', '.join(SHEET_FORMATS)}")
+    if format == "html":  # the Markdown sheet as one self-contained page (hwcheck.html)
+        from hwcheck import html
+
+        return html.page(render.sheet_document(list(problems), "md", lang), lang)
+    return render.sheet_document(list(problems), format, lang)
+
+
+def sheet_file(paths: Iterable[str | Path], *, format: str = "md", lang: str = "en") -> str:
+    """The sheet of every spec under ``paths`` (files or folders); every spec is checked first."""
+    problems, errors = validate(paths)
+    if errors:
+        raise KeySetError(errors)
+    return render_sheet(problems, format=format, lang=lang)
+
+
+SHEET_FORMATS = ("md", "tex", "html")
 
 
 class KeySetError(HwcheckError):

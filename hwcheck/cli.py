@@ -137,6 +137,21 @@ def key(paths: tuple[str, ...], out: str, lang: str, no_figures: bool, fmt: str)
 
 
 @main.command()
+@click.argument("specs", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
+@click.option("--format", "fmt", type=click.Choice(["md", "tex", "html"]), default="md", show_default=True,
+              help="md: Markdown; tex: a standalone LaTeX document (XeLaTeX for --lang fa); "
+                   "html: one self-contained page.")
+@lang_option("the sheet")
+def sheet(specs: tuple[str, ...], output: str | None, fmt: str, lang: str) -> None:
+    """Write the problem sheet of SPECS (files or folders): title, statement, given data and
+    the asked parts with their points. No answers and no steps."""
+    from hwcheck import api
+
+    _run(lambda: _emit(api.sheet_file(specs, format=fmt, lang=lang), output))
+
+
+@main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 def validate(paths: tuple[str, ...]) -> None:
     """Check problem specs without solving them."""

@@ -2,8 +2,10 @@
 
 A kind may define ``figures(given, solution) -> list of (name, draw)``; each
 ``draw(figure)`` fills a fresh ``matplotlib.figure.Figure``. ``write`` saves
-them as ``<stem>-<name>.svg`` (or ``.png``) with no date, no software version
-and a fixed SVG id salt, so regenerating a key does not change its bytes.
+them as ``<stem>-<name>.svg`` (or ``.png``) with no date, no software version,
+a fixed SVG hash salt, and the ids matplotlib varies between versions (clip
+paths, markers, glyphs) renumbered by ``normalize_svg``, so regenerating a key
+does not change its bytes.
 matplotlib (Agg, no pyplot) is imported only here, only when drawing.
 
 The drawing helpers below are shared by the optimisation kinds. Their inputs
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -67,10 +70,48 @@ def write(items: Sequence[tuple[str, Callable]], folder: str | Path, stem: str, 
             draw(figure)
             buffer = io.BytesIO()
             figure.savefig(buffer, format=fmt, metadata=metadata)
+            data = buffer.getvalue()
+            if fmt == "svg":
+                data = normalize_svg(data.decode("utf-8")).encode("utf-8")
             path = folder / file_name(stem, name, fmt)
-            _write_bytes(path, buffer.getvalue())
+            _write_bytes(path, data)
             out.append({"name": name, "file": path.name, "path": path})
     return out
+
+
+_METADATA = re.compile(r"\s*<metadata>.*?</metadata>", re.S)
+_DEFINED = re.compile(r'<([A-Za-z][\w:]*)\b[^<>]*?\bid="([^"]+)"')
+_REFERENCE = re.compile(r'(?:href="#|url\(#)([^")]+)')
+
+
+def normalize_svg(text: str) -> str:
+    """An SVG whose bytes depend on the drawing only, not on the matplotlib version or run:
+    the metadata block (software, date) is dropped, and every id that is referenced (clip
+    paths, markers, glyphs; matplotlib derives them from hashes or font tables) is renamed
+    in order of definition, ``clip1``, ``clip2``, ... for clip paths and ``d1``, ``d2``, ...
+    for the rest. Ids that nothing references (group names) are kept.
+
+    >>> svg = ('<svg><metadata>v3.11</metadata><defs><path id="m2879c07086" d="M 0 0"/>'
+    ...        '<clipPath id="p0f3e1a9b2c"><rect/></clipPath></defs>'
+    ...        '<g clip-path="url(#p0f3e1a9b2c)"><use xlink:href="#m2879c07086"/></g></svg>')
+    >>> print(normalize_svg(svg))
+    <svg><defs><path id="d1" d="M 0 0"/><clipPath id="clip1"><rect/></clipPath></defs><g clip-path="url(#clip1)"><use xlink:href="#d1"/></g></svg>
+    """
+    text = _METADATA.sub("", text)
+    referenced = set(_REFERENCE.findall(text))
+    names: dict[str, str] = {}
+    counts = {"clip": 0, "d": 0}
+    for m in _DEFINED.finditer(text):
+        tag, ident = m.group(1), m.group(2)
+        if ident in referenced and ident not in names:
+            prefix = "clip" if tag.lower() == "clippath" else "d"
+            counts[prefix] += 1
+            names[ident] = f"{prefix}{counts[prefix]}"
+    if not names:
+        return text
+    pattern = re.compile(r'(id="|href="#|url\(#)(' + "|".join(map(re.escape, sorted(names, key=len, reverse=True)))
+                         + r')(?=[")])')
+    return pattern.sub(lambda m: m.group(1) + names[m.group(2)], text)
 
 
 def _write_bytes(path: Path, data: bytes) -> None:

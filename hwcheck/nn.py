@@ -234,6 +234,19 @@ def softmax_detail(z: Sequence) -> SoftmaxDetail:
     return SoftmaxDetail(top, shifted, exps, total, softmax(z))
 
 
+def softmax_jacobian(probabilities: Sequence) -> sp.ImmutableMatrix:
+    """``∂p_i/∂z_j = p_i (δ_ij − p_j)``, that is ``diag(p) − p pᵀ`` (rows = outputs p_i).
+
+    >>> softmax_jacobian([sp.Rational(1, 4), sp.Rational(3, 4)])
+    Matrix([
+    [ 3/16, -3/16],
+    [-3/16,  3/16]])
+    """
+    p = entries(probabilities)
+    n = len(p)
+    return sp.ImmutableMatrix(n, n, lambda i, j: settle_mixed(p[i] * ((1 if i == j else 0) - p[j])))
+
+
 def cross_entropy_logits(z: Sequence, target: Sequence):
     """``−Σ_k y_k log softmax(z)_k`` for a probability vector ``y``, in the stable form
     ``log Σ_j exp(z_j − m) − Σ_k y_k (z_k − m)`` with ``m = max z`` (uses ``Σ y = 1``).

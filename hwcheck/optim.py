@@ -805,7 +805,7 @@ def mirrored(factors_a, factors_b) -> bool:
 class Behaviour:
     """What the run did, judged from its numbers (floats, for words only)."""
 
-    status: str  # diverged, converged, stalled, progressing, stationary_start
+    status: str  # diverged, converged, stalled, no_progress, progressing, stationary_start
     start_norm: float
     final_norm: float
     final_gradient_norm: float | None
@@ -815,6 +815,7 @@ class Behaviour:
     reversals: int  # successive steps pointing in opposite directions
     increases: int  # steps where f went up
     monotone: bool = True  # f never went up
+    level: int = 0  # steps where f stayed exactly where it was
     f_oscillates: bool = False  # f went down and up by turns
     coordinates: tuple = ()  # a Coordinate per coordinate (when names are given)
 
@@ -846,10 +847,13 @@ def judge(iterates, gradients, f_values=None, final_gradient=None, names=None) -
         status = "converged"
     elif last <= Behaviour.STEP_TINY * max(1.0, xT):
         status = "stalled"
+    elif fs and fs[-1] >= fs[0]:
+        status = "no_progress"  # f ends no lower than it started (a bounce at γ = 2/L, a climb)
     else:
         status = "progressing"
     return Behaviour(status, x0, xT, g_final, last, fs[0] if fs else None, fs[-1] if fs else None,
                      reversals, increases, monotone=increases == 0,
+                     level=sum(1 for d in differences(f_values) if d == 0) if f_values else 0,
                      f_oscillates=bool(f_values) and oscillates(f_values),
                      coordinates=tuple(coordinates(iterates, names)) if names else ())
 
@@ -1008,3 +1012,22 @@ def hessian_test(objective: Objective, point) -> dict | None:
         kind = "undecided"
     return {"eigenvalues": [sp.Float(mpmath.nstr(v, 30), 30) if signs[i] else sp.Integer(0)
                             for i, v in enumerate(lams)], "kind": kind}
+
+
+def stationary(objective: Objective, iterates, behaviour: Behaviour, hessian: bool = True) -> dict | None:
+    """Where a run ends, classified, for the explanation: every critical point of a one-variable
+    polynomial (which one the run reached; local or global minimum), or, when the run converged,
+    the Hessian test at its limit (``hessian=False`` skips it, e.g. when a quadratic's analysis
+    already says it). None when neither applies."""
+    cp = critical_points(objective)
+    data = {"cp": None, "reached": None, "status": behaviour.status, "start": iterates[0],
+            "final": iterates[-1], "second": None, "fprime": None, "hessian": None}
+    if cp is not None:
+        reached = None if behaviour.status == "diverged" else nearest_critical(cp, iterates[-1])
+        return data | {"cp": cp, "reached": reached, "fprime": objective.gradient[0],
+                       "second": derivative(objective.gradient[0], objective.symbols[0])}
+    if hessian and behaviour.status == "converged":
+        test = hessian_test(objective, iterates[-1])
+        if test is not None:
+            return data | {"hessian": test}
+    return None

@@ -55,7 +55,7 @@ def environment(lang: str = "en") -> jinja2.Environment:
         # compiled templates are cached across runs (keyed by the template's source checksum)
         bytecode_cache=_bytecode_cache(),
     )
-    env.filters.update(tex=tex, num=num, approx=approx, dec=dec, exact_tex=exact_tex, is_short=is_short,
+    env.filters.update(fit=fit_display, tex_width=tex_width, tex=tex, num=num, approx=approx, dec=dec, exact_tex=exact_tex, is_short=is_short,
                        exact=exact_text, md2tex=md_to_tex, esc_md=escape_md, esc_tex=escape_tex, is_whole=is_whole)
     # --lang fa: prose digits in Persian (۱۲), and LaTeX for a right-to-left (xepersian) document
     from hwcheck.textnorm import persian_digits
@@ -563,7 +563,7 @@ def md_to_tex(text: str, rtl: bool = False) -> str:
             if in_list:
                 out_lines.append(r"\end{itemize}")
                 in_list = False
-            out_lines.append(r"\[" + block[2:-2].strip() + r"\]")
+            out_lines.append(fit_display(block[2:-2]))
             continue
         for line in block.split("\n"):
             item = re.match(r"^\s*[-*]\s+(.*)$", line)
@@ -587,6 +587,252 @@ def md_to_tex(text: str, rtl: bool = False) -> str:
 
 
 _ONE_FORMAT = re.compile(r"(```mermaid\n.*?\n```|<!-- latex\n.*?\n-->)", re.S)
+
+
+# -- display math that fits the LaTeX page ---------------------------------------------------
+#
+# A4 with 2.2 cm margins leaves about 470pt, some 85 digits at 11pt. Widths below are estimated
+# in digit widths; a display wider than FIT_WIDTH is broken at its top-level relations and commas
+# into the lines of an aligned block (flush left); a single piece still too wide (a wide matrix) is scaled down to
+# the line as a last resort.
+
+FIT_WIDTH = 66.0
+_WIDE_OPS = {r"\approx": 2.5, r"\cdot": 1.2, r"\times": 2, r"\to": 2.5, r"\le": 2.5, r"\ge": 2.5,
+             r"\quad": 2, r"\qquad": 4, r"\;": 0.5, r"\,": 0.3, r"\ ": 0.6, r"\!": -0.3, r"\dots": 2,
+             r"\cdots": 2.5, r"\ldots": 2, r"\longrightarrow": 3.5, r"\Rightarrow": 2.5, r"\mapsto": 2.5,
+             r"\left": 0, r"\right": 0, r"\displaystyle": 0, r"\limits": 0, r"\hline": 0, r"\big": 0.3,
+             r"\Big": 0.4, r"\bigg": 0.5, r"\Bigg": 0.6, r"\top": 1, r"\partial": 1}
+_NO_WIDTH_ARGS = {r"\mathbf", r"\mathrm", r"\operatorname", r"\boldsymbol", r"\mathcal", r"\hat", r"\bar",
+                  r"\tilde", r"\vec", r"\overline", r"\mathbb", r"\operatorname*"}
+
+
+def _group(s: str, i: int) -> tuple[str, int]:
+    """The brace group starting at ``s[i] == '{'``: (its inside, the index after it)."""
+    depth, j = 0, i
+    while j < len(s):
+        if s[j] == "\\":
+            j += 2
+            continue
+        if s[j] == "{":
+            depth += 1
+        elif s[j] == "}":
+            depth -= 1
+            if depth == 0:
+                return s[i + 1:j], j + 1
+        j += 1
+    return s[i + 1:], len(s)
+
+
+def _environment(s: str, i: int, name: str) -> tuple[str, int]:
+    r"""The body of ``\begin{name}`` whose ``{name}`` ends at ``i``, and the index after ``\end{name}``."""
+    depth, j = 1, i
+    pattern = re.compile(r"\\(begin|end)\{" + re.escape(name) + r"\}")
+    for m in pattern.finditer(s, i):
+        depth += 1 if m.group(1) == "begin" else -1
+        if depth == 0:
+            return s[i:m.start()], m.end()
+    return s[i:], len(s)
+
+
+def _top_split(s: str, seps: tuple[str, ...]) -> list[str]:
+    """``s`` split at ``seps`` outside braces and environments."""
+    out, depth, start, i = [], 0, 0, 0
+    while i < len(s):
+        if s.startswith(r"\begin", i):
+            depth += 1
+        elif s.startswith(r"\end", i):
+            depth -= 1
+        if s[i] == "\\" and depth == 0 and not s.startswith("\\\\", i):
+            i += 2
+            continue
+        if s[i] == "{":
+            depth += 1
+        elif s[i] == "}":
+            depth -= 1
+        if depth == 0:
+            for sep in seps:
+                if s.startswith(sep, i):
+                    out.append(s[start:i])
+                    i += len(sep)
+                    start = i
+                    break
+            else:
+                i += 1
+            continue
+        i += 2 if s[i] == "\\" else 1
+    out.append(s[start:])
+    return out
+
+
+def tex_width(s: str, scale: float = 1.0) -> float:
+    r"""The estimated printed width of math LaTeX, in digit widths (about 5.5pt at 11pt).
+
+    >>> tex_width("12 + 34") == tex_width("1234") + 2.2
+    True
+    >>> tex_width(r"\begin{bmatrix} 1 & 22 \\ 333 & 4 \end{bmatrix}") > tex_width("333 & 22")
+    True
+    """
+    width, i, n = 0.0, 0, len(s)
+    while i < n:
+        c = s[i]
+        if c == "\\":
+            m = re.match(r"\\([A-Za-z]+\*?|.)", s[i:], re.S)
+            if m is None:  # a lone backslash at the end
+                break
+            name = m.group(0)
+            i += len(name)
+            if name == r"\begin":
+                env, i = _group(s, i)
+                if env == "array" and i < n and s[i] == "{":
+                    _, i = _group(s, i)
+                body, i = _environment(s, i, env)
+                width += _matrix_width(body, scale)
+            elif name in (r"\frac", r"\dfrac", r"\tfrac", r"\binom"):
+                a, i = _group(s, i) if i < n and s[i] == "{" else (s[i:i + 1], i + 1)
+                b, i = _group(s, i) if i < n and s[i] == "{" else (s[i:i + 1], i + 1)
+                inner = 1.0 if name == r"\dfrac" else 0.8
+                width += max(tex_width(a, scale * inner), tex_width(b, scale * inner)) + 0.4 * scale
+            elif name in (r"\text", r"\mathrm", r"\operatorname", r"\textbf", r"\mathit") and i < n and s[i] == "{":
+                inside, i = _group(s, i)
+                width += (len(inside) * 0.95 if name.startswith(r"\text") else tex_width(inside, scale)) * scale
+            elif name == r"\sqrt":
+                if i < n and s[i] == "[":
+                    i = s.index("]", i) + 1
+                inside, i = _group(s, i) if i < n and s[i] == "{" else (s[i:i + 1], i + 1)
+                width += tex_width(inside, scale) + 1.2 * scale
+            elif name in _NO_WIDTH_ARGS:
+                pass
+            elif name in _WIDE_OPS:
+                width += _WIDE_OPS[name] * scale
+            elif name == "\\\\":
+                pass
+            else:
+                width += scale  # a Greek letter, a symbol, a named function's letters
+                if name[1:] in ("sin", "cos", "tan", "tanh", "exp", "log", "ln", "max", "min", "diag", "sigma"):
+                    width += (len(name) - 2) * 0.9 * scale
+            continue
+        if c in "^_":
+            i += 1
+            if i < n and s[i] == "{":
+                inside, i = _group(s, i)
+            else:
+                inside, i = s[i:i + 1], i + 1
+            width += tex_width(inside, scale * 0.7)
+            continue
+        if c == "{":
+            inside, i = _group(s, i)
+            width += tex_width(inside, scale)
+            continue
+        if c in "+-=<>":
+            width += 2.2 * scale
+        elif c in ",;":
+            width += 0.6 * scale
+        elif c in " }&":
+            pass
+        elif c == ".":
+            width += 0.5 * scale
+        else:
+            width += scale
+        i += 1
+    return width
+
+
+def _matrix_width(body: str, scale: float) -> float:
+    rows = [r for r in _top_split(body, ("\\\\", r"\cr")) if r.strip() and r.strip() != r"\hline"]
+    cells = [[tex_width(c.replace(r"\hline", ""), scale) for c in _top_split(r, ("&",))] for r in rows]
+    if not cells:
+        return 0.0
+    cols = max(len(r) for r in cells)
+    widths = [max((r[j] for r in cells if j < len(r)), default=0.0) for j in range(cols)]
+    return sum(widths) + 2.0 * scale * (cols - 1) + 2.0 * scale
+
+
+_BREAKS = ("=", r"\approx", r"\le", r"\ge", r"\to", r",\;", r",\ ", r",\quad", r", ")
+
+
+def fit_display(math: str, width: float = FIT_WIDTH) -> str:
+    r"""Display math for LaTeX that fits the line: ``\[...\]`` when it does; otherwise its
+    top-level relations and commas start new lines of an ``aligned`` block; a piece that alone is
+    too wide (a wide matrix) is scaled to the line width.
+
+    >>> fit_display("x = 1")
+    '\\[x = 1\\]'
+    >>> print(fit_display(r"x = " + r",\; ".join(f"v_{{{k}}}" for k in range(30)), 40))
+    \[\begin{aligned}
+    &x = v_{0},\; v_{1},\; v_{2},\; v_{3},\; v_{4},\; v_{5},\; v_{6},\; v_{7},\; v_{8},\; v_{9},\; v_{10},\; v_{11},\; \\
+    &v_{12},\; v_{13},\; v_{14},\; v_{15},\; v_{16},\; v_{17},\; v_{18},\; v_{19},\; v_{20},\; v_{21},\; v_{22},\; \\
+    &v_{23},\; v_{24},\; v_{25},\; v_{26},\; v_{27},\; v_{28},\; v_{29}
+    \end{aligned}\]
+    """
+    math = math.strip()
+    if tex_width(math) <= width:
+        return r"\[" + math + r"\]"
+    pieces = [p for piece in _pieces(math) for p in
+              (_top_split_keep(piece, (" + ", " - ")) if tex_width(piece) > width else [piece])]
+    lines: list[str] = []
+    for piece in pieces:
+        if lines and tex_width(lines[-1] + piece) <= width:
+            lines[-1] += piece
+        else:
+            lines.append(piece)
+    lines = [_scaled(line.strip(), width) for line in lines if line.strip()]
+    if len(lines) == 1:
+        return r"\[" + lines[0] + r"\]"
+    return "\\[\\begin{aligned}\n" + " \\\\\n".join("&" + line for line in lines) + "\n\\end{aligned}\\]"
+
+
+def _pieces(math: str) -> list[str]:
+    """``math`` cut before each top-level relation and after each top-level comma."""
+    marks = []
+    depth, i = 0, 0
+    while i < len(math):
+        if math.startswith(r"\begin", i) or math.startswith(r"\left", i):
+            depth += 1
+        elif math.startswith(r"\end", i) or math.startswith(r"\right", i):
+            depth -= 1
+        ch = math[i]
+        if ch in "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+        if depth == 0:
+            if ch == "=" or any(math.startswith(r, i) and not math[i + len(r):i + len(r) + 1].isalpha()
+                                for r in (r"\approx", r"\le", r"\ge", r"\to")):
+                marks.append(("before", i))
+            elif ch == ",":
+                sep = re.match(r",\s*(\\[;, ]|\\quad\b|\\qquad\b)?\s*", math[i:])
+                marks.append(("after", i + len(sep.group(0))))
+        i += 2 if ch == "\\" and depth == 0 and i + 1 < len(math) and not math[i + 1].isalpha() else 1
+    cuts = sorted({0, len(math)} | {pos for _, pos in marks})
+    return [math[a:b] for a, b in zip(cuts, cuts[1:]) if math[a:b]]
+
+
+def _top_split_keep(s: str, seps: tuple[str, ...]) -> list[str]:
+    """``s`` cut before each top-level ``seps`` (kept at the start of the next piece)."""
+    out, depth, start, i = [], 0, 0, 0
+    while i < len(s):
+        if s.startswith(r"\begin", i) or s.startswith(r"\left", i):
+            depth += 1
+        elif s.startswith(r"\end", i) or s.startswith(r"\right", i):
+            depth -= 1
+        if s[i] == "{":
+            depth += 1
+        elif s[i] == "}":
+            depth -= 1
+        if depth == 0 and i > start and any(s.startswith(sep, i) for sep in seps):
+            out.append(s[start:i])
+            start = i
+        i += 2 if s[i] == "\\" else 1
+    out.append(s[start:])
+    return out
+
+
+def _scaled(line: str, width: float) -> str:
+    """A line that is still too wide: a list of items inside it is broken first (nothing to do
+    here), else the line is scaled to the text width (the last resort)."""
+    if tex_width(line) <= width * 1.02:
+        return line
+    return r"\resizebox{\linewidth}{!}{$\displaystyle " + line + "$}"
 
 
 def _split_display(text: str) -> list[str]:
@@ -682,6 +928,14 @@ def _code_tex(code: str) -> str:
     return r"\texttt{" + escape_tex(code) + "}"
 
 
+def _inline_math_tex(span: str) -> str:
+    """Inline math as it is, unless it is too wide for a line: then it is displayed, broken to fit."""
+    inner = span[2:-2] if span.startswith("$$") else span[1:-1]
+    if span.startswith("$$") or tex_width(inner) > FIT_WIDTH * 0.9:
+        return "\n" + fit_display(inner) + "\n"
+    return span
+
+
 def _inline_tex(line: str) -> str:
     r"""One line of Markdown text as LaTeX. Math and code spans are set aside first, so that
     ``**bold**`` and ``*italic*`` may contain them.
@@ -695,7 +949,7 @@ def _inline_tex(line: str) -> str:
         kept.append(tex_text)
         return f"\x00{len(kept) - 1}\x00"
 
-    text = _MATH.sub(lambda m: keep(m.group(0)), line)
+    text = _MATH.sub(lambda m: keep(_inline_math_tex(m.group(0))), line)
     text = re.sub(r"`[^`]+`", lambda m: keep(_code_tex(m.group(0)[1:-1])), text)
     text = _RTL_RUN.sub(lambda m: keep(r"\hwfarun{" + m.group(0) + "}"), text)  # Persian inside a Latin line
     text = escape_tex(text)
@@ -788,6 +1042,95 @@ def answer_key(problem: Problem, solution: Solution, lang: str = "en") -> dict:
         displays = [m.strip() for m in re.findall(r"\$\$(.+?)\$\$", view["text"], flags=re.S)]
         steps.append({"title": view["title"], "text": view["text"], "latex": displays})
     return {"id": problem.id, "kind": problem.kind, "title": problem.title, "answers": answers, "steps": steps}
+
+
+# -- the problem sheet (SPEC section 8) --------------------------------------------------
+
+def sheet_document(problems: list[Problem], fmt: str = "md", lang: str = "en") -> str:
+    """The hand-out for ``problems``: title, statement, given data and the asked parts with their
+    points, for every problem; no answers and no steps (nothing is solved)."""
+    views = [sheet_view(p, lang) for p in problems]
+    text = environment(lang).get_template(f"sheet.{fmt}.j2").render(problems=views)
+    return github_math(text) if fmt == "md" else text
+
+
+def sheet_view(problem: Problem, lang: str = "en") -> dict:
+    from hwcheck import kinds
+
+    module = kind_module(problem, lang)
+    labels = getattr(module, "labels", {})
+    sheet_labels = getattr(module, "sheet_labels", {})
+    hidden = set(getattr(kinds.get(problem.kind).module, "SHEET_HIDDEN", ()))
+    parts = [{"name": p.name, "points": p.points, "text": sheet_labels.get(p.name),
+              "label": labels.get(p.name)} for p in problem.parts]
+    given = [item for key, value in _given_as_written(problem).items() if key not in hidden
+             for item in [_given_item(key, value)] if item is not None]
+    total = sum(p.points for p in problem.parts)
+    return {"problem": problem, "given": given, "parts": parts, "total": total}
+
+
+def _given_as_written(problem: Problem) -> Mapping:
+    """The spec's ``given`` as its author wrote it (``0.10`` stays 0.10), else the checked values."""
+    from hwcheck.spec import read_yaml
+
+    try:
+        raw = read_yaml(Path(problem.path).read_text(encoding="utf-8-sig"), problem.path)
+        given = raw.get("given") if isinstance(raw, Mapping) else None
+        if isinstance(given, Mapping):
+            return given
+    except (OSError, ValueError, Exception):  # noqa: BLE001 - a spec from memory, or one changed since
+        pass
+    return {k: v for k, v in problem.given.items() if v is not None}
+
+
+def _given_item(key: str, value) -> dict | None:
+    """One line of the Given list: ``{name, math, text, block}`` (``block``: display math)."""
+    if value is None:
+        return None
+    if isinstance(value, str) and _keyword(value) is not None:
+        word = _keyword(value)
+        return {"name": key, "math": None, "text": word, "block": False, "code": word.isidentifier()}
+    if isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
+        rows = [_written_tex(v) for v in value]
+        return {"name": key, "math": rows, "text": None, "block": True, "code": False}
+    math = _written_tex(value)
+    block = isinstance(value, (list, Mapping)) and r"egin" in math
+    return {"name": key, "math": [math] if block else math, "text": None, "block": block, "code": False}
+
+
+def _keyword(value: str):
+    """A string shown as words: prose, or one name such as ``sigmoid`` or ``xavier_uniform``."""
+    expr = _string_math(value)
+    if expr is None:
+        return " ".join(value.split())
+    if isinstance(expr, sp.Symbol) and len(value.strip()) > 1 and value.strip().isidentifier() \
+            and not re.fullmatch(r"[A-Za-z]_?\d+", value.strip()):
+        return value.strip()
+    return None
+
+
+def _written_tex(value) -> str:
+    """LaTeX of a given value as written: decimals keep their digits, expressions are typeset."""
+    if isinstance(value, Mapping):
+        return r",\ ".join(f"{key_tex(k)} = {_written_tex(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        if value and all(isinstance(v, list) and not any(isinstance(e, (list, Mapping)) for e in v) for v in value):
+            rows = [" & ".join(_written_tex(e) for e in row) for row in value]
+            return r"\begin{bmatrix} " + r" \\ ".join(rows) + r" \end{bmatrix}"
+        if any(isinstance(v, (list, Mapping)) for v in value):
+            return r",\ ".join(_written_tex(v) for v in value)
+        return r"\begin{bmatrix} " + r" \\ ".join(_written_tex(v) for v in value) + r" \end{bmatrix}"
+    if isinstance(value, bool):
+        return r"\text{" + str(value).lower() + "}"
+    if isinstance(value, (int, Decimal)):
+        return str(value)
+    if isinstance(value, str):
+        keyword = _keyword(value)
+        if keyword is not None:
+            return text_tex(keyword)
+        expr = _string_math(value)
+        return num(expr) if expr.is_number else sp.latex(expr)
+    return tex(value)
 
 
 def instructor_view(problem: Problem, lang: str = "en") -> dict:

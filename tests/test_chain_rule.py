@@ -134,3 +134,60 @@ def test_grader_names_the_missing_inner_derivative(tmp_path):
     assert parts["derivative"]["verdict"] == parts["value"]["verdict"] == "correct"
     wrong = grade_one(tmp_path / "a", "chain-sin-square.yaml", {"derivative": "cos(x^2)", "value": "sqrt(2)/2"})
     assert wrong["derivative"]["diagnosis"] == wrong["value"]["diagnosis"] == "missing_inner_derivative"
+
+
+# -- the idioms of the notes and the text of the solution (issue 8) --------------------------
+
+from hwcheck import idioms  # noqa: E402
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(INNER), st.lists(st.sampled_from(POOL), min_size=1, max_size=3),
+       st.integers(-12, 12), st.integers(-12, 12))
+def test_every_shown_derivative_is_the_derivative(inner, outers, kx, ky):
+    """What a solution prints (σ kept as σ, σ′ as σ(1 − σ)) is the same function as SymPy's
+    derivative: checked at a point against torch autograd, independently of ``idioms.same``."""
+    text, fn = inner
+    for hole, op in outers:
+        text, fn = hole.format(text), (lambda f, op=op: lambda x, y: op(f(x, y)))(fn)
+    p, solution = _solve(text)
+    shown = next(s.data["shown"] for s in solution.steps if s.macro == "product")
+    x = torch.tensor(kx / 8, dtype=torch.float64, requires_grad=True)
+    y = torch.tensor(ky / 8, dtype=torch.float64)
+    out = fn(x, y)
+    assume(out.requires_grad and math.isfinite(float(out.detach())))
+    (slope,) = torch.autograd.grad(out, x)
+    assume(math.isfinite(float(slope)) and abs(float(slope)) < 1e8)
+    value = sp.N(idioms.from_idiom(shown).xreplace({X: sp.Rational(kx, 8), Y: sp.Rational(ky, 8)}), 30)
+    assert math.isclose(float(value), float(slope), rel_tol=1e-9, abs_tol=1e-9), text
+    if "sigmoid" in text:
+        assert idioms.has_idiom(shown) and r"\sigma" in sp.latex(shown) and "1 + e^{-" not in sp.latex(shown), text
+
+
+def test_the_idiom_check_can_fail():
+    z = symbol("z")
+    s = idioms.to_idiom(parse_expr("sigmoid(z)"))
+    assert idioms.same(sp.diff(s, z), sp.diff(parse_expr("sigmoid(z)"), z))
+    assert not idioms.same(idioms.Sigmoid(z) ** 2, sp.diff(parse_expr("sigmoid(z)"), z))
+    assert idioms.idiomatic(parse_expr("exp(z)"), idioms.Sigmoid(z)) == parse_expr("exp(z)")
+
+
+def test_the_sigmoid_link_reads_s_times_one_minus_s(problems_dir):
+    md = api.render_solution(api.load_problem(problems_dir / "chain-links-sigmoid.yaml"))
+    steps = md.split("## Answers")[0]
+    assert r"s = \sigma\left(z\right)" in steps
+    assert r"\frac{d s}{d z} = \sigma\left(z\right)\left(1 - \sigma\left(z\right)\right) = s\left(1 - s\right)" in steps
+    assert r"2 \sigma\left(2 x - 1\right)\left(1 - \sigma\left(2 x - 1\right)\right)" in steps
+    assert r"\text{at}" not in md and r"\Big|_{x = \frac{1}{2}}" in md
+
+
+def test_tanh_link_reads_one_minus_the_square():
+    p = _problem("kind: chain_rule\ngiven: {chain: [{z: '3*x'}, {h: 'tanh(z)'}], wrt: x}")
+    md = api.render_solution(p)
+    assert r"\frac{d h}{d z} = 1 - \tanh^{2}{\left(z \right)} = 1 - h^{2}" in md
+
+
+def test_a_rounded_value_is_never_claimed_equal(problems_dir):
+    md = api.render_solution(api.load_problem(problems_dir / "chain-sin-square.yaml"))
+    assert r"\left(\sqrt{\pi}\right) \approx 1.25331" in md
+    assert "= 1.25331" not in md.split("## Answers")[0]

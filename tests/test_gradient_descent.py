@@ -214,8 +214,8 @@ def test_bowl_verdict_is_per_coordinate_and_why_the_small_rate_converges():
 def test_one_dimension_rates_verdicts_and_the_mirror_rate():
     md = text_of(PROBLEMS / "gd-1d-learning-rates.yaml")
     table = section(md, "Learning rates side by side")
-    row = next(line for line in table.splitlines() if line.startswith(r"\frac{9}{10}"))
-    assert "overshoots at every step" in row
+    row = next(line for line in table.splitlines() if line.startswith(r"- $\gamma = \frac{9}{10}$"))
+    assert "$w$ overshoots and changes side at every step" in row and "decreasing at every step" in row
     assert "the same point" in table and "an even number" in table
     assert r"\frac{4}{5}" in table and r"- \frac{4}{5}" in table
     # the statement's symbols: f(w), w_0, not x
@@ -288,3 +288,40 @@ def test_notation_roles_are_used():
     md = api.render_solution(p)
     assert r"\theta_{1}" in md and r"\nabla E" in md and r"\eta = \frac{1}{4}" in md
     assert r"\mathbf{x}" not in md
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.sampled_from(sorted(FAMILIES)), st.integers(1, 3), st.integers(-1, 1), st.integers(1, 3),
+       st.integers(-2, 2), st.tuples(st.integers(-2, 2), st.integers(-2, 2)),
+       st.sampled_from(["0.01", "0.1", "0.2", "0.6"]), st.integers(1, 12))
+def test_random_runs_render_clean_text(family, a, b, c, d, start, lr, steps):
+    text, _ = FAMILIES[family]
+    p = problem(text.format(a=a, b=b, c=c, d=d), {"x": start[0], "y": start[1]}, lr, steps)
+    solution = api.solve(p)
+    md = api.render_solution(p, solution)
+    steps_text = md.split("## Answers")[0]
+    assert "(s)" not in md and not re.search(r"[1-9]\d{7,}", steps_text)
+    exact = gd.shown_exact(solution.answers["iterates"])
+    for v in solution.answers["iterates"][-1]:
+        assert (render.num(v) if exact else render.dec(v)) in steps_text
+    b_ = next(s for s in solution.steps if s.macro == "behaviour").data["b"]
+    if not optim.monotone_decrease(solution.answers["f_values"]):
+        assert "decreases at every step" not in md
+    for coord in b_.coordinates:
+        if coord.alternating:
+            assert f"- ${coord.name}$ **overshoots at every step**" in md
+
+
+def test_a_run_that_only_bounces_is_not_called_descending():
+    """γ = 2/L on x²: x flips between 1 and −1, f stays at 1."""
+    md = text_of(problem("x**2", {"x": 1}, "1", 4))
+    text = section(md, "How the descent behaves")
+    assert "**No progress.**" in text and "Still descending" not in text
+    assert "never changes" in text and "bounces between two values" in text
+    assert "decreases at every step" not in text
+
+
+def test_a_saddle_quadratic_is_not_promised_convergence():
+    md = text_of(problem("x**2 - y**2", {"x": 1, "y": 1}, "0.1", 5))
+    text = section(md, "How the descent behaves")
+    assert "more steps are needed to converge" not in text and "no minimum" in text

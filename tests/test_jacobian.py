@@ -137,3 +137,56 @@ def test_grader_names_the_transposed_jacobian(tmp_path):
     assert parts["jacobian"]["verdict"] == "correct"
     wrong = grade_one(tmp_path / "a", "jacobian-affine-x.yaml", {"jacobian": [[2, 1], [-1, 3]]})
     assert wrong["jacobian"]["diagnosis"] == "transposed"
+
+
+# -- the text of the solution and the idioms of the notes (issue 8) --------------------------
+
+def test_the_nudge_is_answered_with_the_linear_estimate_and_the_exact_change(problems_dir):
+    p = api.load_problem(problems_dir / "jacobian-cube-slope.yaml")
+    s = api.solve(p)
+    assert s.answers["change"] == sp.Rational(48, 100)  # J Δx = 48 · 0.01
+    exact = sp.Rational(401, 100) ** 3 - 64  # finite difference, the oracle of the estimate
+    assert abs(exact - s.answers["change"]) < sp.Rational(1, 100) ** 2 * 13
+    md = api.render_solution(p)
+    assert r"\Delta f \approx J\,\Delta x = 48 \cdot 0.01 = \frac{12}{25}" in md
+    assert "f(4.01) - f(4) = 64.481201 - 64 = 0.481201" in md and "0.001201" in md
+
+
+def test_the_point_is_named_not_the_yaml_key(problems_dir):
+    md = api.render_solution(api.load_problem(problems_dir / "jacobian-cube-slope.yaml"))
+    assert r"\text{at}" not in md and r"J\big|_{x = 4}" in md
+    assert "(s)" not in md
+
+
+def test_sigmoid_is_written_as_the_notes_write_it_with_the_statement_s_names():
+    p = _load("['sigmoid(z1)', 'sigmoid(z2)']", ["z1", "z2"], {"z1": 0, "z2": 1}, "[jacobian, value]")
+    p = type(p)(**{**p.__dict__, "notation": {"output": "h"}})
+    md = api.render_solution(p)
+    steps = md.split("## Answers")[0]
+    assert r"h_{1} = \sigma\left(z_{1}\right)" in steps and "f_{1}" not in md
+    assert r"\sigma\left(z_{1}\right)\left(1 - \sigma\left(z_{1}\right)\right) = h_{1}\left(1 - h_{1}\right)" in steps
+    # the plain quotient of exponentials appears once, as the equal form beside the idiom
+    assert steps.count(r"\frac{e^{- z_{1}}}{\left(1 + e^{- z_{1}}\right)^{2}}") == 1
+
+
+def test_softmax_jacobian_is_diag_p_minus_p_p_transposed_and_matches_torch():
+    logits = ["z1", "z2", "z3"]
+    den = " + ".join(f"exp({z})" for z in logits)
+    fs = "[" + ", ".join(f"'exp({z})/({den})'" for z in logits) + "]"
+    p = _load(fs, logits, {"z1": 0, "z2": "log(2)", "z3": "log(3)"}, "[jacobian, value]")
+    s = api.solve(p)
+    z = torch.tensor([0.0, math.log(2), math.log(3)], dtype=torch.float64)
+    expected = torch.autograd.functional.jacobian(lambda t: torch.softmax(t, 0), z)
+    got = torch.tensor([[float(v) for v in row] for row in s.answers["value"].tolist()], dtype=torch.float64)
+    assert torch.allclose(got, expected, atol=1e-12)
+    assert s.answers["value"][0, 0] == sp.Rational(5, 36)  # p_1(1 - p_1), p = (1/6, 1/3, 1/2)
+    md = api.render_solution(p)
+    assert r"\operatorname{diag}(p) - p\,p^{\top}" in md and r"p_i\left(\delta_{ij} - p_j\right)" in md
+    assert r"p_{1}\left(1 - p_{1}\right) & -p_{1} p_{2} & -p_{1} p_{3}" in md
+
+
+def test_a_near_softmax_is_not_taken_for_one():
+    """e^{z1}/(e^{z1} + e^{z2}) and 2e^{z2}/(...) is not a softmax: no idiom is claimed."""
+    md = api.render_solution(_load("['exp(z1)/(exp(z1) + exp(z2))', '2*exp(z2)/(exp(z1) + exp(z2))']",
+                                   ["z1", "z2"]))
+    assert "softmax" not in md.split("## Solution")[1]

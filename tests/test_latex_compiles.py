@@ -6,6 +6,7 @@ skipped, saying so, when ``pdflatex`` is not on the PATH. A spec that does not
 load is skipped here: tests/test_contract.py reports it.
 """
 
+import re
 import shutil
 import subprocess
 
@@ -30,6 +31,16 @@ def compile_tex(source: str, folder) -> subprocess.CompletedProcess:
     )
 
 
+OVERFULL = re.compile(r"Overfull \\hbox \(([\d.]+)pt too wide\)[^\n]*\n([^\n]*)")
+MAX_OVERFULL_PT = 5.0  # a line may stick out this much into the margin, no more
+
+
+def overfull(log: str) -> list[str]:
+    """Lines wider than the text block by more than MAX_OVERFULL_PT (with the start of each)."""
+    return [f"{m.group(1)}pt: {m.group(2)[:80]}" for m in OVERFULL.finditer(log)
+            if float(m.group(1)) > MAX_OVERFULL_PT]
+
+
 def first_error(log: str) -> str:
     lines = log.splitlines()
     for k, line in enumerate(lines):
@@ -48,6 +59,8 @@ def test_tex_document_compiles(path, tmp_path):
     result = compile_tex(source, tmp_path)
     assert result.returncode == 0, first_error(result.stdout)
     assert (tmp_path / "doc.pdf").stat().st_size > 1000
+    log = (tmp_path / "doc.log").read_text(encoding="utf-8", errors="replace")
+    assert overfull(log) == [], "\n".join(overfull(log))
 
 
 def test_markdown_specials_survive(tmp_path):
@@ -148,3 +161,35 @@ def test_persian_title_and_statement_build(tmp_path):
         text = subprocess.run([pdftotext, str(tmp_path / "doc.pdf"), "-"], capture_output=True, text=True).stdout
         assert "تصادفی" in text or "ﺗﺼﺎﺩﻓﯽ" in text or len(text) > 200
 
+
+def test_problem_sheet_compiles(tmp_path):
+    problems = [api.load_problem(p) for p in spec_files([PROBLEMS])]
+    result = compile_tex(api.render_sheet(problems, format="tex"), tmp_path)
+    assert result.returncode == 0, first_error(result.stdout)
+    log = (tmp_path / "doc.log").read_text(encoding="utf-8", errors="replace")
+    assert overfull(log) == [], "\n".join(overfull(log))
+
+
+def test_the_overfull_check_sees_a_line_that_runs_off_the_page(tmp_path):
+    wide = r"\[" + " + ".join(["x_{%d}" % k for k in range(80)]) + r"\]"
+    source = "\\documentclass{article}\n\\begin{document}\n" + wide + "\n\\end{document}\n"
+    assert compile_tex(source, tmp_path).returncode == 0
+    found = overfull((tmp_path / "doc.log").read_text(encoding="utf-8", errors="replace"))
+    assert found and float(found[0].split("pt")[0]) > 100
+
+def test_long_vectors_and_lists_of_vectors_break_onto_lines(tmp_path):
+    import sympy as sp
+
+    from hwcheck import render
+
+    trace = [[sp.Rational(k, 7), sp.Rational(-k, 3)] for k in range(1, 16)]
+    wide = [[sp.Rational(i * j + 1, 7) for j in range(9)] for i in range(2)]
+    body = render.md_to_tex("Points:\n\n$$" + r"\mathbf{x} = " + render.tex(trace) + "$$\n\n"
+                            + "and inline $W = " + render.tex(sp.Matrix(wide)) + "$ too.")
+    assert r"\begin{aligned}" in body
+    source = ("\\documentclass[11pt]{article}\\usepackage{amsmath,graphicx}\\usepackage[margin=2.2cm]{geometry}"
+              "\\setcounter{MaxMatrixCols}{20}\n\\begin{document}\n" + body + "\n\\end{document}\n")
+    result = compile_tex(source, tmp_path)
+    assert result.returncode == 0, first_error(result.stdout)
+    log = (tmp_path / "doc.log").read_text(encoding="utf-8", errors="replace")
+    assert overfull(log) == [], "\n".join(overfull(log))

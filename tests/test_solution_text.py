@@ -403,12 +403,13 @@ def check_steps_agree_with_answers(md: str, key: dict) -> list[str]:
 
 
 def _rounding_budget(tex: str) -> tuple:
-    """(absolute, relative) error the decimals in ``tex`` may carry: half a unit in the last place of
-    each decimal with at least SIG digits (a shorter one is exact: its trailing zeros were dropped)."""
+    """(absolute, relative) error the decimals in ``tex`` may carry: half a unit in the last place
+    of each decimal, counting at least SIG digits (a shorter one may be a SIG-digit rounding whose
+    trailing zeros were dropped: 0.2894 for 0.28939954)."""
     absolute, relative = sp.Float(0), sp.Float(0)
     for d in decimals_in(tex):
-        k, v = significant(d), decimal_of(d)
-        if k >= render.SIG and v:
+        k, v = max(significant(d), render.SIG), decimal_of(d)
+        if v:
             half = sp.Float(5) * sp.Float(10) ** (v.adjusted() - k)
             absolute += half
             relative += half / abs(sp.Float(str(v), 30))

@@ -121,7 +121,9 @@ def links(given) -> list[tuple[str, sp.Expr]]:
     if given.chain is not None:
         return list(given.chain)
     taken = {s.name for s in given.f.free_symbols} | {given.wrt}
-    return split(given.f, symbol(given.wrt), taken)
+    # a sigmoid is one link, σ(u), as in the notes (not 1/v with v = e^{-u} + 1)
+    return [(name, idioms.from_idiom(expr))
+            for name, expr in split(idioms.to_idiom(given.f), symbol(given.wrt), taken)]
 
 
 def compose(chain) -> sp.Expr:
@@ -238,11 +240,13 @@ def solve(given) -> Solution:
     composed = compose(chain)
     factors = _locals(chain, x)
     product = sp.Mul(*(f[3] for f in factors))
-    derivative = _simplest(product)
     several = len(composed.free_symbols) > 1
     links_shown, shown = _shown(chain, factors, x)
     composed_shown = idioms.to_idiom(composed)
     product_shown = sp.Mul(*(f["in_x"] for f in shown))
+    # with a sigmoid, the idiom is the readable form; the answer stays the plain product, as SymPy's
+    # diff writes it (simplify would fold the exponentials into forms no one reads)
+    derivative = product if idioms.has_idiom(product_shown) else _simplest(product)
     # the derivative as the notes write it (σ′ kept whole), when SymPy confirms it equals the answer
     derivative_shown = product_shown if idioms.has_idiom(product_shown) and idioms.same(product_shown, derivative) \
         else derivative

@@ -77,6 +77,8 @@ GIVEN = {
                          default=None),
 }
 
+SHEET_HIDDEN = ("rubric", "model_answer")  # given keys a problem sheet never shows
+
 PARTS = {
     "answer": Part("free text; graded by rubric, always flagged for instructor review", default=True),
 }

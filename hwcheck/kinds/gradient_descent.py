@@ -30,7 +30,6 @@ import sympy as sp
 
 from hwcheck import optim
 from hwcheck.errors import Invalid
-from hwcheck.expr import derivative
 from hwcheck.model import Part, Solution, Step
 from hwcheck.schema import Expression, Int, ListOf, MapOf, Number, Record, Text
 
@@ -128,20 +127,7 @@ def solve(given) -> Solution:
 
 
 def _stationary(objective, trace, behaviour, analysis) -> dict | None:
-    """Where the run ends, classified: every critical point of a one-variable polynomial (which one
-    the run reached, local or global minimum), or the Hessian test at the limit of a converged run."""
-    cp = optim.critical_points(objective)
-    if cp is not None:
-        reached = None if behaviour.status == "diverged" else optim.nearest_critical(cp, trace.iterates[-1])
-        return {"cp": cp, "reached": reached, "status": behaviour.status, "start": trace.iterates[0],
-                "final": trace.iterates[-1], "second": derivative(objective.gradient[0], objective.symbols[0]),
-                "fprime": objective.gradient[0], "hessian": None}
-    if analysis is None and behaviour.status == "converged":
-        test = optim.hessian_test(objective, trace.iterates[-1])
-        if test is not None:
-            return {"cp": None, "reached": None, "status": behaviour.status, "start": trace.iterates[0],
-                    "final": trace.iterates[-1], "second": None, "fprime": None, "hessian": test}
-    return None
+    return optim.stationary(objective, trace.iterates, behaviour, hessian=analysis is None)
 
 
 def _mirrors(runs, rates, T) -> list[dict]:

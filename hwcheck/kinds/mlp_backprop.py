@@ -142,7 +142,8 @@ def solve(given, *, use_derivative: bool = True) -> Solution:
         fprime = nn.derivative_all(layers[l].activation, zs[l])
         deltas[l] = nn.hadamard(back, fprime) if use_derivative else back
         hidden.append({"l": l + 1, "W": layers[l + 1].W, "delta_next": deltas[l + 1], "back": back,
-                       "fprime": fprime, "delta": deltas[l], "activation": layers[l].activation})
+                       "fprime": fprime, "delta": deltas[l], "activation": layers[l].activation,
+                       "a": a[l + 1], "z": zs[l]})
 
     grad_W = [nn.outer(deltas[l], a[l]) for l in range(L)]  # ∂L/∂W_l = δ_l a_{l-1}ᵀ
     grad_b = [list(d) for d in deltas]                       # ∂L/∂b_l = δ_l
@@ -151,9 +152,10 @@ def solve(given, *, use_derivative: bool = True) -> Solution:
               "a": a[l + 1], "activation": layers[l].activation} for l in range(L)]
     steps = [
         Step("forward", {"layers": shown, "x": a[0]}),
-        Step("loss", {"loss": given.loss, "o": o, "t": t, "value": loss, "L": L}),
+        Step("loss", {"loss": given.loss, "o": o, "t": t, "value": loss, "L": L,
+                      "terms": [(k, tk, ok) for k, (tk, ok) in enumerate(zip(t, o)) if tk != 0]}),
         Step("output_delta", {"loss": given.loss, "activation": last, "o": o, "t": t, "dL_do": dL_do,
-                              "fprime": fprime_out, "delta": deltas[-1], "L": L}),
+                              "fprime": fprime_out, "delta": deltas[-1], "L": L, "z": zs[-1]}),
     ]
     if hidden:
         steps.append(Step("hidden_deltas", {"layers": hidden}))

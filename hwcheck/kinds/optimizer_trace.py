@@ -190,6 +190,10 @@ def solve(given) -> Solution:
                                 objective.gradient_at(trace.iterates[-1]), names=names)
     steps.append(Step("summary", {"final": trace.iterates[-1], "f_values": f_values, "b": behaviour,
                                   "steps": T, "optimizer": opt, "show": show}))
+    if objective is not None:
+        stationary = optim.stationary(objective, trace.iterates, behaviour)
+        if stationary is not None:
+            steps.append(Step("stationary", {**stationary, "show": show, "optimizer": opt}))
     if given.compare:
         steps.append(Step("comparison", {"runs": _comparison(given, objective, trace, f_values, behaviour)}))
     answers = {"iterates": trace.iterates, "final": trace.iterates[-1], "state": trace.states,

@@ -225,7 +225,8 @@ def _check_shapes(given) -> None:
     if given.labels is not None:
         k = len(output_steps(given))
         if len(given.labels) != k:
-            raise Invalid(f"one label per output step ({k})", f"{len(given.labels)} label(s)", key="labels")
+            found_labels = f"{len(given.labels)} label" + ("" if len(given.labels) == 1 else "s")
+            raise Invalid(f"one label per output step ({k})", found_labels, key="labels")
         for i, y in enumerate(given.labels):
             if y >= c:
                 raise Invalid(f"a class index from 0 to {c - 1}", f"{y}", key=f"labels[{i}]")
@@ -322,7 +323,7 @@ def solve(given) -> Solution:
         "predictions": [sp.Integer(o["prediction"]) for o in outputs],
     })
     if given.labels is not None:
-        terms = [{"t": o["t"], "label": y, "p": o["probs"][y], "loss": nn.cross_entropy(o["probs"], nn.one_hot(y, len(o["probs"])))}
+        terms = [{"t": o["t"], "label": y, "p": o["probs"][y], "probs": o["probs"], "loss": nn.cross_entropy(o["probs"], nn.one_hot(y, len(o["probs"])))}
                  for o, y in zip(outputs, given.labels)]
         loss = nn.settle(sp.Add(*(term["loss"] for term in terms)))
         steps.append(Step("loss", {"terms": terms, "loss": loss}))

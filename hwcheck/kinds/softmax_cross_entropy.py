@@ -85,10 +85,14 @@ def solve(given) -> Solution:
     p = d.probabilities
     loss = nn.cross_entropy_logits(z, y)
     grad = [nn.settle(pk - yk) for pk, yk in zip(p, y)]  # dL/dz = softmax(z) − y
+    # the terms y_k (z_k − m) of the stable loss that are not zero
+    terms = [(k, yk, sk) for k, (yk, sk) in enumerate(zip(y, d.shifted)) if yk != 0 and sk != 0]
     steps = [
         Step("softmax", {"z": z, "top": d.top, "shifted": d.shifted, "exps": d.exps, "total": d.total, "p": p}),
-        Step("loss", {"index": index, "y": y, "p": p, "shifted": d.shifted, "total": d.total, "loss": loss}),
-        Step("gradient", {"index": index, "y": y, "p": p, "grad": grad}),
+        Step("loss", {"index": index, "y": y, "p": p, "shifted": d.shifted, "total": d.total, "loss": loss,
+                      "terms": terms}),
+        Step("gradient", {"index": index, "y": y, "p": p, "grad": grad,
+                          "jacobian": nn.softmax_jacobian(p)}),  # diag(p) − p pᵀ
     ]
     return Solution(steps, {"probabilities": p, "loss": loss, "dL_dlogits": grad})
 

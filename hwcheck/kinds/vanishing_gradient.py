@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from hwcheck import nn
+from hwcheck import nn, optim
 from hwcheck.errors import Invalid
 from hwcheck.model import Part, Solution, Step
 from hwcheck.schema import Choice, Int, ListOf, Number
@@ -137,19 +137,23 @@ def solve(given) -> Solution:
     # ∂a_L/∂a_l = ∂a_L/∂a_{l+1} · ∂a_{l+1}/∂a_l, listed from the output down
     chain = [{"l": l, "grad": grads[l], "above": grads[l + 1] if l < L - 1 else None, "local": locals_[l]}
              for l in range(L - 1, -1, -1)]
+    # one printing per answer (activations, local derivatives, gradients), as the Answers print it
+    show = {"a": optim.shown_exact([given.x] + [r["a"] for r in layers]), "d": optim.shown_exact(locals_),
+            "g": optim.shown_exact(grads)}
     steps = [
         Step("network", {"L": L, "weights": ws, "biases": bs, "unit": given.weights is None,
                          "zero_bias": given.biases is None, "x": given.x, "activation": act,
                          "slope_tex": nn.ACTIVATIONS[act].latex, "c": MAX_SLOPE[act]}),
-        Step("forward", {"activation": act, "groups": runs(layers, lambda r: (r["z"], r["a"]))}),
-        Step("local", {"activation": act,
+        Step("forward", {"activation": act, "groups": runs(layers, lambda r: (r["z"], r["a"])), "show": show}),
+        Step("local", {"activation": act, "show": show,
                        "groups": runs(layers, lambda r: (r["z"], r["a"], r["slope"], r["w"], r["local"]))}),
-        Step("backward", {"L": L, "groups": runs(chain, lambda r: (r["grad"], r["above"], r["local"]))}),
+        Step("backward", {"L": L, "groups": runs(chain, lambda r: (r["grad"], r["above"], r["local"])),
+                          "show": show}),
         Step("bound", {"activation": act, "L": L, "c": MAX_SLOPE[act], "weight_product": weight_product,
                        "unit": all(abs(w) == 1 for w in ws), "bound": top, "first": grads[0],
-                       "dead": [r["l"] for r in layers if r["slope"] == 0]}),
+                       "dead": [r["l"] for r in layers if r["slope"] == 0], "show": show}),
         Step("meaning", {"activation": act, "L": L, "first": grads[0], "last": locals_[-1], "bound": top,
-                         "c": MAX_SLOPE[act]}),
+                         "c": MAX_SLOPE[act], "show": show}),
     ]
     answers = {
         "activations": [given.x] + [r["a"] for r in layers],
