@@ -264,7 +264,7 @@ def render_sheet(problems: Iterable[Problem], *, format: str = "md", lang: str =
     title, statement, given data and the asked parts with their points; no answers, no steps."""
     if format not in SHEET_FORMATS:
         raise HwcheckError(f"unknown sheet format {format!r}; expected one of {', '.join(SHEET_FORMATS)}")
-    if format == "html":
+    if format == "html":  # the Markdown sheet as one self-contained page (hwcheck.html)
         from hwcheck import html
 
         return html.page(render.sheet_document(list(problems), "md", lang), lang)

@@ -184,7 +184,8 @@ def key(paths: tuple[str, ...], out: str, lang: str, no_figures: bool, assignmen
 @_assignment_option("The sheet of this assignment's problems, in its order, instead of SPECS")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
 @click.option("--format", "fmt", type=click.Choice(["md", "tex", "html"]), default="md", show_default=True,
-              help="md: Markdown; tex: a standalone LaTeX document; html: one self-contained page.")
+              help="md: Markdown; tex: a standalone LaTeX document (XeLaTeX for --lang fa); "
+                   "html: one self-contained page.")
 @lang_option("the sheet")
 def sheet(specs: tuple[str, ...], assignment: str | None, output: str | None, fmt: str, lang: str) -> None:
     """Write the problem sheet of SPECS (files or folders): title, statement, given data and

@@ -160,7 +160,9 @@ def math(tex: str, display: bool = False) -> str:
         tag = "pre" if display else "code"
         return f'<{tag} class="tex" dir="ltr">{_html.escape(tex)}</{tag}>'
     mathml = mathml.replace(' xmlns="http://www.w3.org/1998/Math/MathML"', "", 1)
-    return re.sub(r"^<math ([^>]*)>", lambda m: f'<math {m.group(1)} dir="ltr">', mathml, count=1)
+    mathml = re.sub(r"^<math ([^>]*)>", lambda m: f'<math {m.group(1)} dir="ltr">', mathml, count=1)
+    # a display formula wider than the page scrolls inside its own box, never the page
+    return f'<div class="display" dir="ltr">{mathml}</div>' if display else mathml
 
 
 # -- right to left ----------------------------------------------------------------

@@ -95,12 +95,6 @@ def test_documents_without_persian_do_not_load_arabtex():
     assert "arabtex" not in source
 
 
-def test_problem_sheet_compiles(tmp_path):
-    problems = [api.load_problem(p) for p in spec_files([PROBLEMS])]
-    result = compile_tex(api.render_sheet(problems, format="tex"), tmp_path)
-    assert result.returncode == 0, first_error(result.stdout)
-
-
 # -- Persian documents: XeLaTeX with xepersian (--lang fa) ---------------------------------
 
 XELATEX = shutil.which("xelatex")
@@ -167,6 +161,11 @@ def test_persian_title_and_statement_build(tmp_path):
         text = subprocess.run([pdftotext, str(tmp_path / "doc.pdf"), "-"], capture_output=True, text=True).stdout
         assert "تصادفی" in text or "ﺗﺼﺎﺩﻓﯽ" in text or len(text) > 200
 
+
+def test_problem_sheet_compiles(tmp_path):
+    problems = [api.load_problem(p) for p in spec_files([PROBLEMS])]
+    result = compile_tex(api.render_sheet(problems, format="tex"), tmp_path)
+    assert result.returncode == 0, first_error(result.stdout)
     log = (tmp_path / "doc.log").read_text(encoding="utf-8", errors="replace")
     assert overfull(log) == [], "\n".join(overfull(log))
 
