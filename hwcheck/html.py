@@ -58,7 +58,7 @@ MATH_ATTRS = {
     "separator", "lspace", "rspace", "symmetric", "largeop", "movablelimits", "minsize", "maxsize", "form",
     "accent", "accentunder", "linethickness", "columnalign", "rowalign", "columnspacing", "rowspacing",
     "columnlines", "rowlines", "frame", "framespacing", "width", "height", "depth", "voffset", "notation",
-    "align", "equalrows", "equalcolumns", "rowspan", "columnspan", "class",
+    "align", "equalrows", "equalcolumns", "rowspan", "columnspan", "class", "linebreak",
 }
 # The SVG that matplotlib writes for the figures (svg.fonttype = path: no text elements).
 SVG_TAGS = {"svg", "g", "defs", "path", "use", "clipPath", "rect", "circle", "ellipse", "line", "polyline",

@@ -225,6 +225,8 @@ def id_problem(pid: str) -> str:
     if not pid:
         return "an empty id"
     shown = repr(limits.shorten(pid))
+    if len(shown) > 100:  # escapes (\U000f5eda) can make the echo long: cut it again
+        shown = shown[:97] + "..."
     size = len(pid.encode("utf-8", "surrogatepass"))
     if len(pid) > limits.MAX_ID_LENGTH or size > 2 * limits.MAX_ID_LENGTH:
         return f"an id of {len(pid):,} characters, {size:,} bytes in UTF-8"

@@ -196,8 +196,5 @@ def test_one_file_alone_that_breaks_the_reader_is_one_clear_line(problems, mixed
     assert result.output.startswith(f"error: {mixed['good']}: expected a file hwcheck can read, found ValueError")
 
 
-def test_a_language_without_batch_wording_falls_back_to_english():
-    from hwcheck import render
-
-    assert not (render.templates_root() / "fa" / "grade" / "batch.j2").exists()  # when translated, drop this test
-    assert batch.say("fa", "counts_word", True) == "yes"
+def test_batch_wording_exists_in_persian():
+    assert batch.say("fa", "counts_word", True) != "yes"  # templates/fa/grade/batch.j2, not the English fallback

@@ -65,7 +65,7 @@ def test_key_twice_gives_the_same_bytes(specs, tmp_path):
     'id: "a\\u0000b"\nkind: init_bounds\ngiven: {scheme: he_normal, n_in: 2, n_out: 1}\n',
     "id: KEY\nkind: init_bounds\ngiven: {scheme: he_normal, n_in: 2, n_out: 1}\n",
     'id: "a\\nb"\nkind: init_bounds\ngiven: {scheme: he_normal, n_in: 2, n_out: 1}\n',
-    "kind: chain_rule\ngiven: {f: 'x**1000', wrt: x, at: {x: 10000000000}}\n",
+    "kind: chain_rule\ngiven: {f: 'x**1000', wrt: x, at: {x: 10000000000}}\nparts: [derivative, value]\n",
 ])
 def test_a_bad_spec_leaves_the_output_as_it_was(specs, tmp_path, bad):
     out = tmp_path / "solutions"
