@@ -417,7 +417,9 @@ def _read_array(raw, key: Arr, variables) -> Arr:
         shape, flat = _nested_shape(raw)
         if shape and shape[-1] == 0 and len(shape) == 1:
             flat = []
-        if predicates.shape_relation(shape, key.shape) == "different":  # scored by shape: read no entry
+        if predicates.shape_relation(shape, key.shape) == "different" and not _one_off(shape, key.shape):
+            # scored by shape, no entry read (a list one row or entry short or long is read, so that
+            # a shifted or truncated list of iterates can still be diagnosed)
             return Arr(shape, (Label(""),) * len(flat))
     items = []
     for n, entry in enumerate(flat):
@@ -428,6 +430,18 @@ def _read_array(raw, key: Arr, variables) -> Arr:
         except Unreadable as exc:
             raise exc.at(_index(n, shape)) from None
     return Arr(shape, tuple(items))
+
+
+def _one_off(shape: tuple[int, ...], want: tuple[int, ...]) -> bool:
+    """Same rank, and one dimension differs by one while the others agree.
+
+    >>> _one_off((4, 2), (5, 2)), _one_off((5, 7), (3, 3))
+    (True, False)
+    """
+    if len(shape) != len(want):
+        return False
+    diffs = [abs(a - b) for a, b in zip(shape, want)]
+    return sorted(diffs)[-1] == 1 and sum(diffs) == 1
 
 
 def _index(n: int, shape: tuple[int, ...]) -> str:
