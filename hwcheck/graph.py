@@ -294,11 +294,13 @@ def topological_order(graph: Graph) -> list[int]:
     return order
 
 
-def backward(graph: Graph, *, accumulate: bool = True) -> Backward:
+def backward(graph: Graph, *, accumulate: bool = True, keep: tuple[int, int] | None = None) -> Backward:
     """Run backpropagation from ∂f/∂f = 1.
 
     ``accumulate=False`` is the fan-out misconception: a node keeps only the last
-    path that reaches it instead of the sum over its paths.
+    path that reaches it instead of the sum over its paths. ``keep=(node, k)``: that node
+    alone keeps only its ``k``-th contribution (in backward order), one candidate of the
+    same misconception.
     """
     order = topological_order(graph)
     grads = [sp.Integer(0)] * len(graph.nodes)
@@ -311,6 +313,10 @@ def backward(graph: Graph, *, accumulate: bool = True) -> Backward:
                 continue
             product = settle(grads[i] * node.local[k])
             paths[j].append((i, grads[i], node.local[k], product))
+            if keep is not None and j == keep[0]:
+                if len(paths[j]) - 1 == keep[1]:
+                    grads[j] = product
+                continue
             # fan-out: a value used by several nodes gets the SUM of their contributions
             grads[j] = settle(grads[j] + product) if accumulate else product
     gradient = {graph.nodes[i].name: grads[i] for i in graph.inputs}

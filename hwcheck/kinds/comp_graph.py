@@ -152,33 +152,10 @@ def _one_path(given) -> dict:
     candidates = []
     for j, paths in enumerate(back.paths):
         for k in range(len(paths) if len(paths) > 1 else 0):
-            gradient = _backward_keeping(graph, j, k)
+            gradient = G.backward(graph, keep=(j, k)).gradient
             if gradient != back.gradient and gradient not in candidates:
                 candidates.append(gradient)
     return {"gradient": Candidates(candidates)} if candidates else {}
-
-
-def _backward_keeping(graph, node: int, path: int) -> dict:
-    """The backward pass where ``node`` keeps only its ``path``-th contribution (in backward order)."""
-    from hwcheck.nn import settle
-
-    order = G.topological_order(graph)
-    grads = [sp.Integer(0)] * len(graph.nodes)
-    grads[graph.output] = sp.Integer(1)
-    seen = 0
-    for i in reversed(order):
-        n = graph.nodes[i]
-        for k, j in enumerate(n.inputs):
-            if graph.nodes[j].op == "const":
-                continue
-            product = settle(grads[i] * n.local[k])
-            if j == node:
-                if seen == path:
-                    grads[j] = product
-                seen += 1
-            else:
-                grads[j] = settle(grads[j] + product)
-    return {graph.nodes[i].name: grads[i] for i in graph.inputs}
 
 
 PART_STEPS = {"value": ("forward",), "gradient": ("backward", "patterns")}
