@@ -99,6 +99,22 @@ class ProblemKey:
         except Exception:  # noqa: BLE001
             return part
 
+    def spellings(self) -> dict:
+        """The texts in which SymPy prints the entries of this problem's answers and of their
+        misconceptions (``**`` also as ``^``), each mapped to its parsed value once a student has
+        written it (``parse.read``): the exact-match case is parsed once per batch. Rational entries
+        are not listed (the parser reads numbers and fractions without SymPy's parser)."""
+        if "spellings" not in self._memo:
+            texts: dict = {}
+            for part in self.parts.values():
+                if part.value is None:
+                    continue
+                for value in (part.value, *(v for _, v in part.variants)):
+                    for text in _spellings(value):
+                        texts[text] = None
+            self._memo["spellings"] = texts
+        return self._memo["spellings"]
+
     def steps(self, lang: str = "en") -> list[dict]:
         if ("steps", lang) not in self._memo:
             from hwcheck import render
@@ -126,6 +142,24 @@ class ProblemKey:
             if any(_holds(v, answer) for v in step.data.values()):
                 return [view]
         return views
+
+
+def _spellings(value: Value):
+    """SymPy's text of each non-rational scalar of ``value``, with ``**`` and with ``^``."""
+    if isinstance(value, (Arr, Seq)):
+        for item in value.items:
+            yield from _spellings(item)
+    elif isinstance(value, Map):
+        for _, item in value.items:
+            yield from _spellings(item)
+    elif isinstance(value, (Num, Sym)):
+        expr = value.exact if isinstance(value, Num) else value.expr
+        if expr is None or getattr(expr, "is_Rational", False):
+            return
+        text = sp.sstr(expr)
+        yield text
+        if "**" in text:
+            yield text.replace("**", "^")
 
 
 def _holds(value, answer) -> bool:

@@ -27,7 +27,8 @@ import unicodedata
 from contextlib import contextmanager
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, Mapping
+from collections.abc import Mapping  # isinstance through typing.Mapping is several times slower
+from typing import Any
 
 import sympy as sp
 
@@ -209,8 +210,13 @@ def bracketed(text: str):
     return out if isinstance(out, list) else None
 
 
-def read(raw: Any, key: Value, *, variables: tuple[str, ...] = (), depth: int = 0) -> Value:
-    """Read ``raw`` as the kind of value ``key`` is; ``Unreadable`` if it cannot be."""
+def read(raw: Any, key: Value, *, variables: tuple[str, ...] = (), depth: int = 0,
+         known: dict | None = None) -> Value:
+    """Read ``raw`` as the kind of value ``key`` is; ``Unreadable`` if it cannot be.
+
+    ``known``: the key's own spellings (``ProblemKey.spellings``): text -> its value once read, so
+    that an entry written exactly as the key (or one of its misconceptions) prints it is parsed
+    once per batch, not once per student."""
     if depth > options.MAX_DEPTH:
         raise Unreadable("too_deep", limit=options.MAX_DEPTH)
     if isinstance(raw, Refused):  # the file reader refused this value (NaN, a key written twice)
@@ -221,15 +227,29 @@ def read(raw: Any, key: Value, *, variables: tuple[str, ...] = (), depth: int = 
         if rows is not None:
             raw = rows
     if isinstance(key, Arr):
-        return _read_array(raw, key, variables)
+        return _read_array(raw, key, variables, known)
     if isinstance(key, Map):
-        return _read_map(raw, key, variables, depth)
+        return _read_map(raw, key, variables, depth, known)
     if isinstance(key, Seq):
-        return _read_seq(raw, key, variables, depth)
+        return _read_seq(raw, key, variables, depth, known)
     if isinstance(raw, (list, Mapping)):
         raise Unreadable("type", expected=expected_of(key), found=describe(raw))
     if isinstance(key, Label):
         return _read_label(raw, key)
+    return _scalar(raw, variables, known)
+
+
+def _scalar(raw: Any, variables: tuple[str, ...], known: dict | None) -> Value:
+    """``read_scalar``, looked up in ``known`` first. A spelling there is plain ASCII text that is
+    neither a plain number nor a fraction, so ``read_scalar`` would read it as this very text; what
+    it gives is stored (an answer it refuses is not: that refusal may be a time-out)."""
+    if known is not None and isinstance(raw, str):
+        text = raw.strip()
+        if text in known:
+            found = known[text]
+            if found is None:
+                found = known[text] = read_scalar(text, variables)
+            return found
     return read_scalar(raw, variables)
 
 
@@ -259,7 +279,9 @@ def read_scalar(raw: Any, variables: tuple[str, ...] = ()) -> Value:
         return _decimal(raw, str(raw))
     if not isinstance(raw, str):
         raise Unreadable("type", expected={"what": "number"}, found=describe(raw))
-    text = number_text(raw.strip())  # Persian digits, ٫ and ٬ read as a number (SPEC section 10)
+    text = raw.strip()
+    if not text.isascii():
+        text = number_text(text)  # Persian digits, ٫ and ٬ read as a number (SPEC section 10)
     if not text:
         raise Unreadable("empty")
     if len(text) > GRADE_LIMITS.max_length:
@@ -404,7 +426,7 @@ def _nested_shape(raw: list) -> tuple[tuple[int, ...], list]:
     return tuple(shape), level
 
 
-def _read_array(raw, key: Arr, variables) -> Arr:
+def _read_array(raw, key: Arr, variables, known=None) -> Arr:
     labels = key.items and all(isinstance(v, Label) for v in key.items)
     if is_latex(raw) and key.size > 1:
         raw = _latex_rows(number_text(raw.strip()), key)
@@ -426,7 +448,7 @@ def _read_array(raw, key: Arr, variables) -> Arr:
         if isinstance(entry, Mapping):
             raise Unreadable("type", expected={"what": "number"}, found=describe(entry)).at(_index(n, shape))
         try:
-            items.append(_read_label(entry, key.items[0]) if labels else read_scalar(entry, variables))
+            items.append(_read_label(entry, key.items[0]) if labels else _scalar(entry, variables, known))
         except Unreadable as exc:
             raise exc.at(_index(n, shape)) from None
     return Arr(shape, tuple(items))
@@ -452,7 +474,7 @@ def _index(n: int, shape: tuple[int, ...]) -> str:
     return "".join(f"[{i}]" for i in reversed(out))
 
 
-def _read_map(raw, key: Map, variables, depth) -> Map:
+def _read_map(raw, key: Map, variables, depth, known=None) -> Map:
     if not isinstance(raw, Mapping):
         raise Unreadable("type", expected=expected_of(key), found=describe(raw))
     items, extra = [], []
@@ -465,13 +487,13 @@ def _read_map(raw, key: Map, variables, depth) -> Map:
         if value is None:
             continue  # a key left empty is graded as a missing entry
         try:
-            items.append((name, read(value, sub, variables=variables, depth=depth + 1)))
+            items.append((name, read(value, sub, variables=variables, depth=depth + 1, known=known)))
         except Unreadable as exc:
             raise exc.at(f".{name}") from None
     return Map(tuple(items), tuple(extra))
 
 
-def _read_seq(raw, key: Seq, variables, depth) -> Seq:
+def _read_seq(raw, key: Seq, variables, depth, known=None) -> Seq:
     if not isinstance(raw, list):
         raise Unreadable("type", expected=expected_of(key), found=describe(raw))
     if len(raw) > options.MAX_LEAVES:
@@ -479,7 +501,7 @@ def _read_seq(raw, key: Seq, variables, depth) -> Seq:
     items = []
     for i, value in enumerate(raw[: len(key.items)]):
         try:
-            items.append(read(value, key.items[i], variables=variables, depth=depth + 1))
+            items.append(read(value, key.items[i], variables=variables, depth=depth + 1, known=known))
         except Unreadable as exc:
             raise exc.at(f"[{i}]") from None
     return Seq(tuple(items), len(raw))
