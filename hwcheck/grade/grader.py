@@ -145,6 +145,8 @@ def decide(key: ProblemKey, part: PartKey, raw: Any, *, cache: dict | None = Non
     ``answers``: the problem's other raw answers (a later part may carry forward from them)."""
     from hwcheck import limits
 
+    if key.text_grader is None and is_missing(raw):
+        return Outcome("missing", 0.0)  # nothing to read: no budget to open
     return limits.part_budget(lambda stage: _decide(key, part, raw, cache, budget, pool, stage, answers), budget,
                               key=part.value, outcome=Outcome)
 

@@ -101,9 +101,9 @@ class ProblemKey:
 
     def spellings(self) -> dict:
         """The texts in which SymPy prints the entries of this problem's answers and of their
-        misconceptions (``**`` also as ``^``), each mapped to its parsed value once a student has
-        written it (``parse.read``): the exact-match case is parsed once per batch. Rational entries
-        are not listed (the parser reads numbers and fractions without SymPy's parser)."""
+        misconceptions (``**`` also as ``^``; a fraction as ``p/q``), each mapped to its parsed value
+        once a student has written it (``parse.read``): the exact-match case is read once per batch.
+        Integers are not listed (the parser reads a plain number at once)."""
         if "spellings" not in self._memo:
             texts: dict = {}
             for part in self.parts.values():
@@ -145,7 +145,7 @@ class ProblemKey:
 
 
 def _spellings(value: Value):
-    """SymPy's text of each non-rational scalar of ``value``, with ``**`` and with ``^``."""
+    """SymPy's text of each scalar of ``value`` but integers, with ``**`` and with ``^``."""
     if isinstance(value, (Arr, Seq)):
         for item in value.items:
             yield from _spellings(item)
@@ -154,7 +154,7 @@ def _spellings(value: Value):
             yield from _spellings(item)
     elif isinstance(value, (Num, Sym)):
         expr = value.exact if isinstance(value, Num) else value.expr
-        if expr is None or getattr(expr, "is_Rational", False):
+        if expr is None or getattr(expr, "is_Integer", False):
             return
         text = sp.sstr(expr)
         yield text

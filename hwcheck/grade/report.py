@@ -97,6 +97,11 @@ def generic_mistakes(lang: str = "en") -> Mapping[str, str]:
     return dict(getattr(module, "generic_mistakes", {}))
 
 
+@lru_cache(maxsize=8)
+def _part_template(lang: str):
+    return _env(lang).get_template("grade/part.md.j2")
+
+
 _PLAIN: dict = {}  # (lang, verdict, reveal) -> the text of a part with nothing more to say
 
 
@@ -108,7 +113,7 @@ def part_feedback(view: dict, lang: str = "en") -> str:
     key = (lang, view.get("verdict"), view.get("reveal"))
     if plain and key in _PLAIN:
         return _PLAIN[key]
-    text = _env(lang).get_template("grade/part.md.j2").render(**view, **_helpers()).strip()
+    text = _part_template(lang).render(**view).strip()
     text = re.sub(r"\n{3,}", "\n\n", text) + "\n"
     if plain:
         _PLAIN[key] = text
