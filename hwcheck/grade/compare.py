@@ -272,7 +272,8 @@ def scalar(given, expected, ctx: Context) -> tuple[str, str | None]:
 
 
 def _numbers(given: Num, expected: Num, ctx: Context) -> str:
-    if predicates.exactly_equal(given.exact, expected.exact):
+    ratio = given.ratio()
+    if ratio is not None and ratio == expected.ratio():  # both rational and equal: the certain case
         return "equal"
     if ctx.rel == 0 and ctx.abs == 0:
         if given.exact is not None and expected.exact is not None and given.exact == expected.exact:

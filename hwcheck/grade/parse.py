@@ -37,7 +37,7 @@ from hwcheck.errors import ParseError
 from hwcheck.expr import Limits, parse_expr
 from hwcheck.grade import options, predicates
 from hwcheck.grade.submission import Refused
-from hwcheck.grade.values import Arr, Label, Map, Num, Seq, Sym, Value
+from hwcheck.grade.values import Arr, Label, Map, Num, ReadNum, Seq, Sym, Value
 from hwcheck.textnorm import number_text
 
 # Numbers up to 10^300: float-sized, so no step needs SymPy at huge precision.
@@ -273,7 +273,7 @@ def read_scalar(raw: Any, variables: tuple[str, ...] = ()) -> Value:
     if isinstance(raw, int):
         if len(str(abs(raw))) > options.MAX_NUMBER_DIGITS:
             raise Unreadable("number_range", limit=options.MAX_NUMBER_DIGITS)
-        return Num(sp.Integer(raw), float(raw), str(raw))
+        return ReadNum((raw, 1), float(raw), str(raw))
     if isinstance(raw, float):  # only from Python callers; files give Decimal
         raw = Decimal(repr(raw))
     if isinstance(raw, Decimal):
@@ -294,12 +294,12 @@ def read_scalar(raw: Any, variables: tuple[str, ...] = ()) -> Value:
         p, q = int(fraction.group(1)), int(fraction.group(2))
         if q == 0:
             raise Unreadable("parse", pointed=pointed(ParseError("division by zero", text, text.index("/"))))
-        value = sp.Rational(p, q)
+        ratio = Fraction(p, q)
         try:
-            approx = float(Fraction(p, q))
+            approx = float(ratio)
         except OverflowError:
             approx = float("inf") if p > 0 else float("-inf")
-        return Num(value, approx, text)
+        return ReadNum((ratio.numerator, ratio.denominator), approx, text)
     if is_latex(text):
         text = _from_latex(text)
     _refuse_lookalikes(text)
@@ -357,7 +357,7 @@ def _decimal(d: Decimal, text: str) -> Num:
         raise Unreadable("not_finite", text=text)
     if abs(d.adjusted()) > options.MAX_NUMBER_DIGITS or len(d.as_tuple().digits) > options.MAX_NUMBER_DIGITS:
         raise Unreadable("number_range", limit=options.MAX_NUMBER_DIGITS)
-    return Num(sp.Rational(str(d)), float(d), text)
+    return ReadNum(d.as_integer_ratio(), float(d), text)
 
 
 def is_latex(raw: Any) -> bool:

@@ -106,13 +106,6 @@ def format_like(value: float, text: str = "", exact=None, sigfigs: int = 3) -> s
     return f"{value:.{min(places, 15)}f}"
 
 
-def exactly_equal(given, expected) -> bool:
-    """Both exact SymPy numbers and equal (the cheap, certain case). Rationals are kept in lowest
-    terms, so numerator and denominator decide (without SymPy's ``==``, which sympifies)."""
-    return given is not None and expected is not None and given.is_Rational and expected.is_Rational \
-        and given.p == expected.p and given.q == expected.q
-
-
 def labels_equal(given: str, expected: str) -> bool:
     return " ".join(given.split()).casefold() == " ".join(expected.split()).casefold()
 
