@@ -296,8 +296,8 @@ def shown_pair(given, expected) -> tuple[str, str]:
     if isinstance(expected, Num):
         return written, predicates.format_like(expected.value, given.text if isinstance(given, Num) else "",
                                                expected.exact)
-    if isinstance(expected, Sym):
-        return written, sp.sstr(expected.expr).replace("**", "^")
+    if isinstance(expected, Sym):  # a key's expression carries SymPy's text of it (values.from_key)
+        return written, (expected.text or sp.sstr(expected.expr)).replace("**", "^")
     return written, getattr(expected, "text", str(expected))
 
 

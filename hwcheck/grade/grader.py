@@ -19,6 +19,7 @@ verdicts ``correct``, ``partial``, ``incorrect``, ``missing``, ``invalid``
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Mapping
 
 from hwcheck.errors import ParseError
@@ -57,11 +58,11 @@ class ProblemGrade:
     title: str
     parts: tuple[PartGrade, ...]
 
-    @property
+    @cached_property  # reports ask several times; a changed grade is a new object (dataclasses.replace)
     def score(self) -> float:
         return tidy(sum(p.score for p in self.parts))
 
-    @property
+    @cached_property
     def max_score(self) -> float:
         return tidy(sum(p.max_score for p in self.parts))
 
@@ -83,11 +84,11 @@ class GradeResult:
     file: str
     problems: tuple[ProblemGrade, ...]
 
-    @property
+    @cached_property
     def score(self) -> float:
         return tidy(sum(p.score for p in self.problems))
 
-    @property
+    @cached_property
     def max_score(self) -> float:
         return tidy(sum(p.max_score for p in self.problems))
 

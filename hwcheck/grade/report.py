@@ -113,8 +113,7 @@ def part_feedback(view: dict, lang: str = "en") -> str:
     key = (lang, view.get("verdict"), view.get("reveal"))
     if plain and key in _PLAIN:
         return _PLAIN[key]
-    text = _part_template(lang).render(**view).strip()
-    text = re.sub(r"\n{3,}", "\n\n", text) + "\n"
+    text = _blank_lines(_part_template(lang).render(**view).strip()) + "\n"
     if plain:
         _PLAIN[key] = text
     return text
@@ -155,22 +154,25 @@ def json_text(data) -> str:
 
 def _json(value, newline: str) -> str:
     kind = type(value)
-    if kind is str:
-        return encode_basestring(value)
     if kind is dict:
         if not value:
             return "{}"
         inner = newline + "  "
-        for key in value:
+        items = []
+        for key, item in value.items():
             if type(key) is not str:
                 raise _NotPlain(key)
-        return "{" + inner + ("," + inner).join(
-            encode_basestring(k) + ": " + _json(v, inner) for k, v in value.items()) + newline + "}"
+            items.append(encode_basestring(key) + ": " + (
+                encode_basestring(item) if type(item) is str else _json(item, inner)))
+        return "{" + inner + ("," + inner).join(items) + newline + "}"
     if kind is list or kind is tuple:
         if not value:
             return "[]"
         inner = newline + "  "
-        return "[" + inner + ("," + inner).join(_json(v, inner) for v in value) + newline + "]"
+        return "[" + inner + ("," + inner).join(
+            encode_basestring(item) if type(item) is str else _json(item, inner) for item in value) + newline + "]"
+    if kind is str:
+        return encode_basestring(value)
     if kind is int:
         return int.__repr__(value)
     if kind is float:
@@ -186,6 +188,13 @@ def _json(value, newline: str) -> str:
     if value is False:
         return "false"
     raise _NotPlain(value)
+
+
+def _blank_lines(text: str) -> str:
+    """Runs of three or more newlines made two (``re.sub(r"\\n{3,}", "\\n\\n", text)``, faster)."""
+    while "\n\n\n" in text:
+        text = text.replace("\n\n\n", "\n\n")
+    return text
 
 
 def as_json(result: GradeResult, lang: str = "en") -> dict:
@@ -225,7 +234,7 @@ def as_gradescope(result: GradeResult, lang: str = "en") -> dict:
 def as_markdown(result: GradeResult, lang: str = "en", reveal: str | None = None) -> str:
     result = revealed(result, reveal, lang)
     text = _env(lang).get_template("grade/report.md.j2").render(result=result, **_helpers())
-    return re.sub(r"\n{3,}", "\n\n", text)
+    return _blank_lines(text)
 
 
 def format_result(result: GradeResult, fmt: str = "md", lang: str = "en", reveal: str | None = None) -> str:

@@ -34,7 +34,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping
+from collections.abc import Mapping  # isinstance through typing.Mapping is several times slower
+from typing import Any
 
 from hwcheck.errors import HwcheckError, SpecError, did_you_mean
 from hwcheck.grade import options

@@ -79,7 +79,7 @@ class ReadNum(Num):
 @dataclass(frozen=True)
 class Sym:
     expr: Any  # a SymPy expression with free symbols
-    text: str = ""
+    text: str = ""  # as written; for a key's expression, sp.sstr(expr) (or "")
 
 
 @dataclass(frozen=True)
