@@ -152,8 +152,24 @@ def json_text(data) -> str:
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
+def _float_json(value: float) -> str:
+    if value != value:
+        return "NaN"
+    if value in (float("inf"), float("-inf")):
+        return "Infinity" if value > 0 else "-Infinity"
+    return float.__repr__(value)
+
+
+# how the json module writes each plain scalar type (exact types only: a subclass goes to it)
+_SCALARS = {str: encode_basestring, int: int.__repr__, float: _float_json,
+            bool: lambda b: "true" if b else "false", type(None): lambda _: "null"}
+
+
 def _json(value, newline: str) -> str:
     kind = type(value)
+    scalar = _SCALARS.get(kind)
+    if scalar is not None:
+        return scalar(value)
     if kind is dict:
         if not value:
             return "{}"
@@ -162,31 +178,14 @@ def _json(value, newline: str) -> str:
         for key, item in value.items():
             if type(key) is not str:
                 raise _NotPlain(key)
-            items.append(encode_basestring(key) + ": " + (
-                encode_basestring(item) if type(item) is str else _json(item, inner)))
+            scalar = _SCALARS.get(type(item))
+            items.append(encode_basestring(key) + ": " + (scalar(item) if scalar else _json(item, inner)))
         return "{" + inner + ("," + inner).join(items) + newline + "}"
     if kind is list or kind is tuple:
         if not value:
             return "[]"
         inner = newline + "  "
-        return "[" + inner + ("," + inner).join(
-            encode_basestring(item) if type(item) is str else _json(item, inner) for item in value) + newline + "]"
-    if kind is str:
-        return encode_basestring(value)
-    if kind is int:
-        return int.__repr__(value)
-    if kind is float:
-        if value != value:
-            return "NaN"
-        if value in (float("inf"), float("-inf")):
-            return "Infinity" if value > 0 else "-Infinity"
-        return float.__repr__(value)
-    if value is None:
-        return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
+        return "[" + inner + ("," + inner).join(_json(item, inner) for item in value) + newline + "]"
     raise _NotPlain(value)
 
 
