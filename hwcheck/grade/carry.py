@@ -630,7 +630,7 @@ def carried(key, part, given: Value, comparison: cmp.Comparison, ctx: cmp.Contex
 
                 try:
                     cache[name] = read(answers[name], key.parts[name].value, variables=key.variables,
-                                       known=key.spellings())
+                                       readings=key.readings())
                 except Unreadable:
                     pass
         return cache[name]

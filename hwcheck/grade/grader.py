@@ -158,7 +158,7 @@ def _decide(key, part, raw, cache, budget, pool, stage, answers) -> Outcome:
     if is_missing(raw):
         return Outcome("missing", 0.0)
     try:
-        given = read(raw, part.value, variables=key.variables, known=key.spellings())
+        given = read(raw, part.value, variables=key.variables, readings=key.readings())
     except Unreadable as exc:
         return Outcome("invalid", 0.0, unreadable=exc)
     stage["read"] = True

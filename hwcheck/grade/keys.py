@@ -99,21 +99,12 @@ class ProblemKey:
         except Exception:  # noqa: BLE001
             return part
 
-    def spellings(self) -> dict:
-        """The texts in which SymPy prints the entries of this problem's answers and of their
-        misconceptions (``**`` also as ``^``; a fraction as ``p/q``), each mapped to its parsed value
-        once a student has written it (``parse.read``): the exact-match case is read once per batch.
-        Integers are not listed (the parser reads a plain number at once)."""
-        if "spellings" not in self._memo:
-            texts: dict = {}
-            for part in self.parts.values():
-                if part.value is None:
-                    continue
-                for value in (part.value, *(v for _, v in part.variants)):
-                    for text in _spellings(value):
-                        texts[text] = None
-            self._memo["spellings"] = texts
-        return self._memo["spellings"]
+    def readings(self) -> dict:
+        """The texts of this problem's answers read so far in this batch: text -> value (or why it
+        cannot be read), for ``parse.read``. Not a student's own: a reading depends on the text and
+        the problem's variables only, so every student who writes a text the same way (the key's
+        own expression, a common mistake) shares one reading."""
+        return self._memo.setdefault("readings", {})
 
     def steps(self, lang: str = "en") -> list[dict]:
         if ("steps", lang) not in self._memo:
@@ -142,24 +133,6 @@ class ProblemKey:
             if any(_holds(v, answer) for v in step.data.values()):
                 return [view]
         return views
-
-
-def _spellings(value: Value):
-    """SymPy's text of each scalar of ``value`` but integers, with ``**`` and with ``^``."""
-    if isinstance(value, (Arr, Seq)):
-        for item in value.items:
-            yield from _spellings(item)
-    elif isinstance(value, Map):
-        for _, item in value.items:
-            yield from _spellings(item)
-    elif isinstance(value, (Num, Sym)):
-        expr = value.exact if isinstance(value, Num) else value.expr
-        if expr is None or getattr(expr, "is_Integer", False):
-            return
-        text = sp.sstr(expr)
-        yield text
-        if "**" in text:
-            yield text.replace("**", "^")
 
 
 def _holds(value, answer) -> bool:

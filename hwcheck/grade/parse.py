@@ -212,12 +212,10 @@ def bracketed(text: str):
 
 
 def read(raw: Any, key: Value, *, variables: tuple[str, ...] = (), depth: int = 0,
-         known: dict | None = None) -> Value:
+         readings: dict | None = None) -> Value:
     """Read ``raw`` as the kind of value ``key`` is; ``Unreadable`` if it cannot be.
 
-    ``known``: the key's own spellings (``ProblemKey.spellings``): text -> its value once read, so
-    that an entry written exactly as the key (or one of its misconceptions) prints it is parsed
-    once per batch, not once per student."""
+    ``readings``: the problem's texts already read (``ProblemKey.readings``, see ``_scalar``)."""
     if depth > options.MAX_DEPTH:
         raise Unreadable("too_deep", limit=options.MAX_DEPTH)
     if isinstance(raw, Refused):  # the file reader refused this value (NaN, a key written twice)
@@ -228,30 +226,59 @@ def read(raw: Any, key: Value, *, variables: tuple[str, ...] = (), depth: int = 
         if rows is not None:
             raw = rows
     if isinstance(key, Arr):
-        return _read_array(raw, key, variables, known)
+        return _read_array(raw, key, variables, readings)
     if isinstance(key, Map):
-        return _read_map(raw, key, variables, depth, known)
+        return _read_map(raw, key, variables, depth, readings)
     if isinstance(key, Seq):
-        return _read_seq(raw, key, variables, depth, known)
+        return _read_seq(raw, key, variables, depth, readings)
     if isinstance(raw, (list, Mapping)):
         raise Unreadable("type", expected=expected_of(key), found=describe(raw))
     if isinstance(key, Label):
         return _read_label(raw, key)
-    return _scalar(raw, variables, known)
+    return _scalar(raw, variables, readings)
 
 
-def _scalar(raw: Any, variables: tuple[str, ...], known: dict | None) -> Value:
-    """``read_scalar``, looked up in ``known`` first. A spelling there is plain ASCII text without
-    surrounding spaces, so ``read_scalar`` reads it as this very text, the same way every time;
-    what it gives is stored (an answer it refuses is not: that refusal may be a time-out)."""
-    if known is not None and isinstance(raw, str):
-        text = raw.strip()
-        if text in known:
-            found = known[text]
-            if found is None:
-                found = known[text] = read_scalar(text, variables)
-            return found
-    return read_scalar(raw, variables)
+MAX_READINGS = 5_000  # texts remembered per problem
+MAX_READING_LENGTH = 300  # characters of a text remembered
+
+
+class _Refusal:
+    """An ``Unreadable`` remembered for its text: raised again as a new exception each time
+    (``Unreadable.at`` adds to its data on the way up)."""
+
+    __slots__ = ("code", "data")
+
+    def __init__(self, exc: Unreadable):
+        self.code, self.data = exc.code, dict(exc.data)
+
+    def again(self) -> Unreadable:
+        return Unreadable(self.code, **self.data)
+
+
+def _scalar(raw: Any, variables: tuple[str, ...], readings: dict | None) -> Value:
+    """``read_scalar``, remembered per text in ``readings`` (text -> value, or the refusal): the
+    expression parser, the one costly step, reads each text once per batch, whether it is the
+    key's own text (the exact match), a misconception's or some other. Reading a text gives the
+    same value every time, except past a time limit (``too_complex``, never remembered); numbers
+    and fractions are read at once and not remembered."""
+    if readings is None or type(raw) is not str:
+        return read_scalar(raw, variables)
+    text = raw.strip()
+    found = readings.get(text)
+    if found is not None:
+        if type(found) is _Refusal:
+            raise found.again()
+        return found
+    remember = len(text) <= MAX_READING_LENGTH and len(readings) < MAX_READINGS
+    try:
+        value = read_scalar(raw, variables)
+    except Unreadable as exc:
+        if remember and exc.code != "too_complex":
+            readings[text] = _Refusal(exc)
+        raise
+    if remember and type(value) is not ReadNum:
+        readings[text] = value
+    return value
 
 
 def _read_label(raw, key: Label) -> Value:
@@ -429,7 +456,7 @@ def _nested_shape(raw: list) -> tuple[tuple[int, ...], list]:
     return tuple(shape), level
 
 
-def _read_array(raw, key: Arr, variables, known=None) -> Arr:
+def _read_array(raw, key: Arr, variables, readings=None) -> Arr:
     labels = key.items and all(isinstance(v, Label) for v in key.items)
     if is_latex(raw) and key.size > 1:
         raw = _latex_rows(number_text(raw.strip()), key)
@@ -451,7 +478,7 @@ def _read_array(raw, key: Arr, variables, known=None) -> Arr:
         if isinstance(entry, Mapping):
             raise Unreadable("type", expected={"what": "number"}, found=describe(entry)).at(_index(n, shape))
         try:
-            items.append(_read_label(entry, key.items[0]) if labels else _scalar(entry, variables, known))
+            items.append(_read_label(entry, key.items[0]) if labels else _scalar(entry, variables, readings))
         except Unreadable as exc:
             raise exc.at(_index(n, shape)) from None
     return Arr(shape, tuple(items))
@@ -477,7 +504,7 @@ def _index(n: int, shape: tuple[int, ...]) -> str:
     return "".join(f"[{i}]" for i in reversed(out))
 
 
-def _read_map(raw, key: Map, variables, depth, known=None) -> Map:
+def _read_map(raw, key: Map, variables, depth, readings=None) -> Map:
     if not isinstance(raw, Mapping):
         raise Unreadable("type", expected=expected_of(key), found=describe(raw))
     items, extra = [], []
@@ -490,13 +517,13 @@ def _read_map(raw, key: Map, variables, depth, known=None) -> Map:
         if value is None:
             continue  # a key left empty is graded as a missing entry
         try:
-            items.append((name, read(value, sub, variables=variables, depth=depth + 1, known=known)))
+            items.append((name, read(value, sub, variables=variables, depth=depth + 1, readings=readings)))
         except Unreadable as exc:
             raise exc.at(f".{name}") from None
     return Map(tuple(items), tuple(extra))
 
 
-def _read_seq(raw, key: Seq, variables, depth, known=None) -> Seq:
+def _read_seq(raw, key: Seq, variables, depth, readings=None) -> Seq:
     if not isinstance(raw, list):
         raise Unreadable("type", expected=expected_of(key), found=describe(raw))
     if len(raw) > options.MAX_LEAVES:
@@ -504,7 +531,7 @@ def _read_seq(raw, key: Seq, variables, depth, known=None) -> Seq:
     items = []
     for i, value in enumerate(raw[: len(key.items)]):
         try:
-            items.append(read(value, key.items[i], variables=variables, depth=depth + 1, known=known))
+            items.append(read(value, key.items[i], variables=variables, depth=depth + 1, readings=readings))
         except Unreadable as exc:
             raise exc.at(f"[{i}]") from None
     return Seq(tuple(items), len(raw))
