@@ -160,6 +160,9 @@ def _decide(key, part, raw, cache, budget, pool, stage, answers) -> Outcome:
     try:
         given = read(raw, part.value, variables=key.variables, readings=key.readings())
     except Unreadable as exc:
+        # kept for the wording only: without its traceback, which would keep every frame of the
+        # parse (and what they hold) alive as long as the grade is
+        exc.__traceback__ = exc.__context__ = None
         return Outcome("invalid", 0.0, unreadable=exc)
     stage["read"] = True
     if pool is None:
@@ -269,8 +272,8 @@ def feedback(key: ProblemKey, part: PartKey, raw: Any, outcome: Outcome, *, lang
         "right": outcome.right, "reveal": level, "sigfigs": part.spec.sigfigs or DEFAULT_SIGFIGS,
     }
     prefixes = key.given_entries.get(part.name, ())
-    details = [d for d in (outcome.comparison.details if outcome.comparison else ())
-               if d[0] not in outcome.carried and not is_given_entry(d[0], prefixes)]
+    details = tuple(d for d in (outcome.comparison.details if outcome.comparison else ())
+                    if d[0] not in outcome.carried and not is_given_entry(d[0], prefixes))
     view["details"] = details
     view["n_listed"] = len(details)
     view["n_wrong"] = max(len(details), (outcome.comparison.n_wrong if outcome.comparison else 0)
