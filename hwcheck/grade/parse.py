@@ -26,7 +26,7 @@ import re
 import unicodedata
 from contextlib import contextmanager
 from decimal import Decimal
-from fractions import Fraction
+from math import gcd
 from itertools import chain, repeat
 from collections.abc import Mapping  # isinstance through typing.Mapping is several times slower
 from typing import Any
@@ -238,8 +238,8 @@ def read(raw: Any, key: Value, *, variables: tuple[str, ...] = (), depth: int = 
     return _scalar(raw, variables, readings)
 
 
-MAX_READINGS = 5_000  # texts remembered per problem
-MAX_READING_LENGTH = 300  # characters of a text remembered
+MAX_READINGS = 5_000  # texts remembered per problem (a few MB at most)
+MAX_READING_LENGTH = 200  # characters of a text remembered
 
 
 class _Refusal:
@@ -256,27 +256,33 @@ class _Refusal:
 
 
 def _scalar(raw: Any, variables: tuple[str, ...], readings: dict | None) -> Value:
-    """``read_scalar``, remembered per text in ``readings`` (text -> value, or the refusal): the
-    expression parser, the one costly step, reads each text once per batch, whether it is the
-    key's own text (the exact match), a misconception's or some other. Reading a text gives the
-    same value every time, except past a time limit (``too_complex``, never remembered); numbers
-    and fractions are read at once and not remembered."""
-    if readings is None or type(raw) is not str:
+    """``read_scalar``, remembered in ``readings`` (the problem's texts read so far: text -> value,
+    or the refusal): every student who writes an entry the same way (the key's own text, a common
+    mistake, a number) shares one reading, and the expression parser reads each text once per batch.
+    A reading depends on the text (for a number from the file, its digits as written) and the
+    problem's variables only, except past a time limit (``too_complex``, never remembered)."""
+    if readings is None:
         return read_scalar(raw, variables)
-    text = raw.strip()
+    kind = type(raw)
+    if kind is str:
+        text = raw.strip()
+    elif kind is Decimal:
+        text = ("decimal", str(raw))  # as written in the file: 1.50 is not 1.5 (significant digits)
+    else:
+        return read_scalar(raw, variables)
     found = readings.get(text)
     if found is not None:
         if type(found) is _Refusal:
             raise found.again()
         return found
-    remember = len(text) <= MAX_READING_LENGTH and len(readings) < MAX_READINGS
+    remember = len(readings) < MAX_READINGS and (kind is not str or len(text) <= MAX_READING_LENGTH)
     try:
         value = read_scalar(raw, variables)
     except Unreadable as exc:
         if remember and exc.code != "too_complex":
             readings[text] = _Refusal(exc)
         raise
-    if remember and type(value) is not ReadNum:
+    if remember:
         readings[text] = value
     return value
 
@@ -321,12 +327,12 @@ def read_scalar(raw: Any, variables: tuple[str, ...] = ()) -> Value:
         p, q = int(fraction.group(1)), int(fraction.group(2))
         if q == 0:
             raise Unreadable("parse", pointed=pointed(ParseError("division by zero", text, text.index("/"))))
-        ratio = Fraction(p, q)
         try:
-            approx = float(ratio)
+            approx = p / q  # int division is correctly rounded, as float(Fraction(p, q))
         except OverflowError:
             approx = float("inf") if p > 0 else float("-inf")
-        return ReadNum((ratio.numerator, ratio.denominator), approx, text)
+        common = gcd(p, q)  # q > 0: the ratio in lowest terms, as SymPy keeps it
+        return ReadNum((p // common, q // common), approx, text)
     if is_latex(text):
         text = _from_latex(text)
     _refuse_lookalikes(text)
