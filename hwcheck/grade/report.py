@@ -165,11 +165,16 @@ def _plain_data(value, depth: int = 0) -> bool:
         return True
     if depth > 8:
         return False
-    if kind is tuple or kind is list:
-        return all(_plain_data(v, depth + 1) for v in value)
     if kind is dict:
-        return all(type(k) in _ATOMS and _plain_data(v, depth + 1) for k, v in value.items())
-    return False
+        if not set(map(type, value)) <= _ATOMS:
+            return False
+        value = value.values()
+    elif kind is not tuple and kind is not list:
+        return False
+    kinds = set(map(type, value))
+    if kinds <= _ATOMS:
+        return True
+    return all(_plain_data(v, depth + 1) for v in value)
 
 
 @lru_cache(maxsize=8)
