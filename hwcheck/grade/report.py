@@ -183,12 +183,23 @@ def _messages(lang: str):
     return _env(lang).get_template("grade/messages.j2").make_module({})
 
 
+_STEPS: dict = {}  # (lang, ids of the step views) -> (the views, their Markdown)
+
+
 def steps_markdown(problem, lang: str = "en", reveal: str | None = None) -> str:
-    """The worked steps of one problem's wrong parts, as Markdown ('' when none are shown)."""
+    """The worked steps of one problem's wrong parts, as Markdown ('' when none are shown).
+    The views are the key's own (``ProblemKey.steps``), so the same views are worded once."""
     steps = problem_steps(problem, reveal)
     if not steps:
         return ""
-    return _messages(lang).steps_block(steps).strip() + "\n"
+    memo = (lang, tuple(map(id, steps)))
+    found = _STEPS.get(memo)
+    if found is not None and all(a is b for a, b in zip(found[0], steps)):
+        return found[1]
+    text = _messages(lang).steps_block(steps).strip() + "\n"
+    if len(_STEPS) < MAX_TEXTS:
+        _STEPS[memo] = (tuple(steps), text)  # holding the views keeps their ids from being reused
+    return text
 
 
 class _NotPlain(TypeError):
@@ -204,10 +215,13 @@ def json_text(data) -> str:
     >>> json_text(data) == json.dumps(data, indent=2, ensure_ascii=False) + "\\n"
     True
     """
+    out: list[str] = []
     try:
-        return _json(data, "\n") + "\n"
+        _json(data, "\n", out)
     except _NotPlain:
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    out.append("\n")
+    return "".join(out)
 
 
 def _float_json(value: float) -> str:
@@ -223,27 +237,47 @@ _SCALARS = {str: encode_basestring, int: int.__repr__, float: _float_json,
             bool: lambda b: "true" if b else "false", type(None): lambda _: "null"}
 
 
-def _json(value, newline: str) -> str:
+def _json(value, newline: str, out: list) -> None:
+    """Append the JSON text of ``value`` to ``out`` (a container's entries on their own lines)."""
     kind = type(value)
     scalar = _SCALARS.get(kind)
     if scalar is not None:
-        return scalar(value)
+        out.append(scalar(value))
+        return
     if kind is dict:
         if not value:
-            return "{}"
+            out.append("{}")
+            return
         inner = newline + "  "
-        items = []
+        before = "{" + inner
         for key, item in value.items():
             if type(key) is not str:
                 raise _NotPlain(key)
             scalar = _SCALARS.get(type(item))
-            items.append(encode_basestring(key) + ": " + (scalar(item) if scalar else _json(item, inner)))
-        return "{" + inner + ("," + inner).join(items) + newline + "}"
+            if scalar is not None:
+                out.append(before + encode_basestring(key) + ": " + scalar(item))
+            else:
+                out.append(before + encode_basestring(key) + ": ")
+                _json(item, inner, out)
+            before = "," + inner
+        out.append(newline + "}")
+        return
     if kind is list or kind is tuple:
         if not value:
-            return "[]"
+            out.append("[]")
+            return
         inner = newline + "  "
-        return "[" + inner + ("," + inner).join(_json(item, inner) for item in value) + newline + "]"
+        before = "[" + inner
+        for item in value:
+            scalar = _SCALARS.get(type(item))
+            if scalar is not None:
+                out.append(before + scalar(item))
+            else:
+                out.append(before)
+                _json(item, inner, out)
+            before = "," + inner
+        out.append(newline + "]")
+        return
     raise _NotPlain(value)
 
 
