@@ -262,18 +262,18 @@ def _index(n: int, shape) -> str:
 
 def scalar(given, expected, ctx: Context) -> tuple[str, str | None]:
     """(``equal`` | ``different`` | ``undecided``, an optional note code)."""
+    if isinstance(expected, Num) and isinstance(given, Num):  # the usual case first (never a Label)
+        return _numbers(given, expected, ctx), None
     if isinstance(expected, Label) or isinstance(given, Label):
         same = isinstance(given, Label) and isinstance(expected, Label) and \
             predicates.labels_equal(given.text, expected.text)
         return ("equal" if same else "different"), None
-    if isinstance(expected, Num) and isinstance(given, Num):
-        return _numbers(given, expected, ctx), None
     return _expressions(given, expected, ctx)
 
 
 def _numbers(given: Num, expected: Num, ctx: Context) -> str:
-    ratio = given.ratio()
-    if ratio is not None and ratio == expected.ratio():  # both rational and equal: the certain case
+    ratio = given.ratio
+    if ratio is not None and ratio == expected.ratio:  # both rational and equal: the certain case
         return "equal"
     if ctx.rel == 0 and ctx.abs == 0:
         if given.exact is not None and expected.exact is not None and given.exact == expected.exact:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Mapping, Union
 
 import numpy as np
@@ -40,6 +41,7 @@ class Num:
     def of(x, text: str = "") -> "Num":
         return Num(x, to_float(x), text or sp.sstr(x))
 
+    @cached_property  # a key's number is compared with every student's
     def ratio(self) -> tuple[int, int] | None:
         """(numerator, denominator > 0) in lowest terms when the number is rational, else None."""
         exact = self.exact
@@ -52,25 +54,20 @@ class ReadNum(Num):
     needs only the ratio. Otherwise a ``Num`` like any other.
 
     >>> n = ReadNum((1, 8), 0.125, "0.125")
-    >>> n.ratio(), n.exact, n
+    >>> n.ratio, n.exact, n
     ((1, 8), 1/8, Num(exact=1/8, value=0.125, text='0.125'))
     """
 
     def __init__(self, ratio: tuple[int, int], value: float, text: str = ""):
-        object.__setattr__(self, "_ratio", ratio)
-        object.__setattr__(self, "value", value)
-        object.__setattr__(self, "text", text)
+        self.__dict__.update(ratio=ratio, value=value, text=text)  # frozen: set once, here
 
     def __getattr__(self, name: str):
         if name != "exact":  # only reached for attributes not set (pickle asks for a few)
             raise AttributeError(name)
-        p, q = self.__dict__["_ratio"]
+        p, q = self.__dict__["ratio"]
         exact = sp.Integer(p) if q == 1 else sp.Rational(p, q)
-        object.__setattr__(self, "exact", exact)
+        self.__dict__["exact"] = exact
         return exact
-
-    def ratio(self) -> tuple[int, int]:
-        return self._ratio
 
     def __repr__(self) -> str:
         return f"Num(exact={self.exact!r}, value={self.value!r}, text={self.text!r})"
