@@ -60,7 +60,7 @@ def _default_jobs() -> int:
 def _jobs_option(what: str):
     return click.option("--jobs", "-j", type=click.IntRange(min=1), default=_default_jobs,
                         show_default="the number of usable cores", metavar="N",
-                        help=f"Processes that {what} (1: all in this process; the output is the same).")
+                        help=f"Processes that {what}; any N gives the same output.")
 
 
 def _assignment_option(help_text: str):
