@@ -282,6 +282,21 @@ def test_a_bug_while_grading_one_file_keeps_its_traceback(tmp_path, monkeypatch)
     assert bug.student == "typo" and bug.exception.__traceback__ is not None
 
 
+def test_results_from_workers_word_their_feedback_again(tmp_path):
+    """A part's view (what ``reveal`` words the feedback from) travels packed; it opens on first use."""
+    from hwcheck import api
+    from hwcheck.grade import report
+
+    problems, files = _class(tmp_path)
+    results = {j: api.grade_files(files[:6], problems=problems, jobs=j).results for j in (1, 2)}
+    assert results[1] == results[2]
+    for reveal in ("verdicts", "values", "steps"):
+        assert [report.format_result(r, "md", reveal=reveal) for r in results[1]] == \
+            [report.format_result(r, "md", reveal=reveal) for r in results[2]]
+    part = results[2][0].problems[0].parts[0]
+    assert dict(part.view) == dict(results[1][0].problems[0].parts[0].view) != {}
+
+
 @pytest.mark.parametrize("command", [["grade", "x.json"], ["key", "problems"],
                                      ["variants", "problems", "--roster", "r.csv", "-o", "v"]])
 @pytest.mark.parametrize("value", ["0", "-2", "two"])

@@ -449,6 +449,55 @@ class _Graded:
     reports: Mapping[str, str]  # suffix -> text: ``.md``, ``.json`` and the format's own
     before_review: GradeResult | None = None  # the result before a TA's score changed it (for on_progress)
 
+    def __reduce__(self):  # sent by a worker: each part's view travels packed
+        row = replace(self.row, result=_packed(self.row.result))
+        return _Graded, (row, self.used, self.reports, _packed(self.before_review))
+
+
+def _packed(result: GradeResult | None) -> GradeResult | None:
+    if result is None:
+        return None
+    return replace(result, problems=tuple(
+        replace(problem, parts=tuple(replace(part, view=_PackedView.of(part.view)) for part in problem.parts))
+        for problem in result.problems))
+
+
+class _PackedView(Mapping):
+    """A part's ``view`` (what ``report.revealed`` words its feedback from) as a worker sent it: pickled,
+    and unpickled on first use. Its SymPy numbers take most of the time a result takes to unpickle,
+    and a batch never reads them (the reports were rendered in the worker)."""
+
+    def __init__(self, data: bytes):
+        self._data = data
+        self._view: Mapping | None = None
+
+    @classmethod
+    def of(cls, view: Mapping | None):
+        if view is None or isinstance(view, cls):
+            return view
+        from multiprocessing.reduction import ForkingPickler
+
+        return cls(bytes(ForkingPickler.dumps(view)))
+
+    def _opened(self) -> Mapping:
+        if self._view is None:
+            import pickle
+
+            self._view = pickle.loads(self._data)
+        return self._view
+
+    def __getitem__(self, key):
+        return self._opened()[key]
+
+    def __iter__(self):
+        return iter(self._opened())
+
+    def __len__(self) -> int:
+        return len(self._opened())
+
+    def __reduce__(self):
+        return _PackedView, (self._data,)
+
 
 def _grade_file(path: Path, keys: KeySet, *, lang: str, variants, reviews, fmt: str | None) -> _Graded:
     """Read, grade, review and render one file (``fmt`` None: no reports). A file's reports do not
