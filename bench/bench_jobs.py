@@ -7,8 +7,9 @@ and blank answers). The keys are built once, as ``hwcheck grade`` builds them be
 then ``grade_many`` with reports written (``--out``) runs with ``jobs=1`` and ``jobs=2`` in turn,
 ``R`` times (interleaved, so machine load affects both alike), and the medians are compared
 (goal: >= 1.6 on a 2-core machine). Then, once each, ``write_keys`` over ``problems/`` and
-``write_variants`` for 4 students over ``problems/`` (``--no-key``, ``--no-variants`` leave them out). CPU seconds (this process, and its worker processes) are printed
-beside the wall time: on a loaded machine the wall-clock ratio understates what 2 free cores give.
+``write_variants`` for 4 students over ``problems/`` (``--no-key``, ``--no-variants`` leave them
+out). CPU seconds (this process, and its worker processes) are printed beside the wall time: on a
+loaded machine the wall-clock ratio understates what 2 free cores give.
 
 ``measure()`` returns the figures, for one combined bench script.
 """
