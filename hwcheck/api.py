@@ -17,7 +17,6 @@ from typing import Iterable
 
 from hwcheck import kinds, limits, render
 from hwcheck.errors import HwcheckError
-from hwcheck.figures import FIGURES_MISSING, plan as plan_figures  # noqa: F401 (re-exported)
 from hwcheck.files import (current_umask, file_mode, make_folder, os_message, publish_folder,  # noqa: F401
                            write_atomic, writing)
 from hwcheck.model import Problem, Solution
@@ -65,6 +64,23 @@ def solution_page(problem: Problem, solution: Solution, *, lang: str = "en", fig
     svgs = drawn if drawn is not None else (fig.svgs(items, problem.id) if items else {})
     text = render.document(problem, solution, "md", lang, figures=planned)
     return html.page(text, lang, title=problem.title, figures=svgs), notes
+
+
+def plan_figures(problem: Problem, solution: Solution, *, figures: bool = True,
+                 fmt: str = "svg") -> tuple[list[dict], list, list[str]]:
+    """The figures of a solution: ``([{name, file}], figures to draw, notes)`` (``hwcheck.figures.plan``)."""
+    from hwcheck import figures as fig
+
+    return fig.plan(problem, solution, figures=figures, fmt=fmt)
+
+
+def __getattr__(name: str):
+    # hwcheck.figures is imported only where figures are drawn, so its note is looked up on use
+    if name == "FIGURES_MISSING":
+        from hwcheck.figures import FIGURES_MISSING
+
+        return FIGURES_MISSING
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class Written(list):
