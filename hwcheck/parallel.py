@@ -143,7 +143,6 @@ def _start_worker(fn, redo) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: no traceback per worker
 
 
-
 def _run_chunk(chunk: list) -> list:
     outcomes = []
     for item in chunk:
