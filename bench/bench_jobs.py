@@ -120,7 +120,8 @@ def main(argv: list[str]) -> None:
           f"{figures['load_after']:.2f} after (a loaded machine makes the wall-clock ratio smaller)")
     g = figures["grade"]
     print(_line("grade", g, f"{n} submissions, {g['parts']} parts, --out"))
-    print(f"grade --jobs 2 over --jobs 1: {g['ratio']:.2f} (goal >= {GOAL}: {'met' if g['ratio'] >= GOAL else 'NOT met'}); "
+    met = "met" if g["ratio"] >= GOAL else "NOT met"
+    print(f"grade --jobs 2 over --jobs 1: {g['ratio']:.2f} (goal >= {GOAL}: {met}); "
           f"same bytes: {'yes' if g['same_bytes'] else 'NO'}")
     if "key" in figures:
         print(_line("key", figures["key"], f"{figures['key']['specs']} specs of problems/"))

@@ -98,7 +98,8 @@ def _pooled(fn, items: Sequence, workers: int, context, redo) -> Iterator:
                                initargs=(fn, redo))
     finished = False
     try:
-        futures = [(chunk, pool.submit(_run_chunk, [items[i] for i in chunk])) for chunk in _chunks(len(items), workers)]
+        chunks = _chunks(len(items), workers)
+        futures = [(chunk, pool.submit(_run_chunk, [items[i] for i in chunk])) for chunk in chunks]
         for chunk, future in futures:
             try:
                 outcomes = future.result()
