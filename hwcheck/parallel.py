@@ -8,8 +8,8 @@ generator, exactly as ``(fn(x) for x in items)`` would; with ``jobs > 1`` the wo
   (solved keys, compiled templates) and ``fn`` may be any function, a closure too: only the items
   and the results travel, by pickle. With one job or one item, inside a worker, and where
   processes cannot be forked (Windows), the loop runs serially in this process: the same results.
-- **Chunks.** Items go to the workers in contiguous chunks, about eight per worker, so that the
-  per-task overhead (one message each way) stays small and a slow item delays little else.
+- **Chunks.** Items go to the workers in contiguous chunks, about 16 per worker, so that the
+  per-task overhead (one message each way) stays small and the workers finish close together.
 - **Time limits hold in each worker**: a worker runs its tasks in its main thread, where
   ``hwcheck.limits.budget`` arms its own ``SIGPROF`` timer on the worker's CPU time.
 - **Errors.** A ``HwcheckError`` (one clear line for the user) raised by ``fn`` in a worker is
@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 R = TypeVar("R")
 
-CHUNKS_PER_WORKER = 8
+CHUNKS_PER_WORKER = 16  # a slow chunk at the end leaves the other workers idle for at most 1/16 of their share
 _in_worker = False  # set in each worker: a map inside a task runs serially
 _task: Callable | None = None  # the worker's task (inherited through fork, never pickled)
 _redo: Callable | None = None

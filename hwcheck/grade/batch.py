@@ -455,36 +455,53 @@ class _Graded:
 
 
 def _packed(result: GradeResult | None) -> GradeResult | None:
+    """``result`` with its parts' views packed (``_PackedView``): together, since they share the key's values."""
     if result is None:
         return None
-    return replace(result, problems=tuple(
-        replace(problem, parts=tuple(replace(part, view=_PackedView.of(part.view)) for part in problem.parts))
-        for problem in result.problems))
+    views = [part.view for problem in result.problems for part in problem.parts]
+    if all(view is None or isinstance(view, _PackedView) for view in views):
+        return result
+    from multiprocessing.reduction import ForkingPickler
+
+    packed = _Views(bytes(ForkingPickler.dumps(views)))
+    index = iter(range(len(views)))
+
+    def pack(part):
+        i = next(index)
+        return part if part.view is None else replace(part, view=_PackedView(packed, i))
+
+    return replace(result, problems=tuple(replace(problem, parts=tuple(map(pack, problem.parts)))
+                                          for problem in result.problems))
+
+
+class _Views:
+    """The pickled views of one result, unpickled on first use."""
+
+    def __init__(self, data: bytes):
+        self.data = data
+        self._views: list | None = None
+
+    def __getitem__(self, i: int):
+        if self._views is None:
+            import pickle
+
+            self._views = pickle.loads(self.data)
+        return self._views[i]
+
+    def __reduce__(self):
+        return _Views, (self.data,)
 
 
 class _PackedView(Mapping):
-    """A part's ``view`` (what ``report.revealed`` words its feedback from) as a worker sent it: pickled,
-    and unpickled on first use. Its SymPy numbers take most of the time a result takes to unpickle,
-    and a batch never reads them (the reports were rendered in the worker)."""
+    """A part's ``view`` (what ``report.revealed`` words its feedback from) as a worker sent it: opened
+    on first use. Its SymPy numbers take most of the time a result takes to unpickle, and a batch
+    never reads them (the reports were rendered in the worker)."""
 
-    def __init__(self, data: bytes):
-        self._data = data
-        self._view: Mapping | None = None
-
-    @classmethod
-    def of(cls, view: Mapping | None):
-        if view is None or isinstance(view, cls):
-            return view
-        from multiprocessing.reduction import ForkingPickler
-
-        return cls(bytes(ForkingPickler.dumps(view)))
+    def __init__(self, views: _Views, index: int):
+        self._views, self._index = views, index
 
     def _opened(self) -> Mapping:
-        if self._view is None:
-            import pickle
-
-            self._view = pickle.loads(self._data)
-        return self._view
+        return self._views[self._index]
 
     def __getitem__(self, key):
         return self._opened()[key]
@@ -496,7 +513,7 @@ class _PackedView(Mapping):
         return len(self._opened())
 
     def __reduce__(self):
-        return _PackedView, (self._data,)
+        return _PackedView, (self._views, self._index)
 
 
 def _grade_file(path: Path, keys: KeySet, *, lang: str, variants, reviews, fmt: str | None) -> _Graded:
