@@ -22,7 +22,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from math import lcm
+from functools import partial
+from math import gcd, lcm
 from typing import Any
 
 import numpy as np
@@ -120,24 +121,26 @@ class ExactArray:
         return _nest(self.num, lambda v: sp.Rational(int(v), den))
 
     def floats(self) -> list:
-        """Nested lists of floats, each correctly rounded from the exact value."""
+        """Nested lists of floats, each correctly rounded from the exact value (ints when ``den`` is 1)."""
         if self.symbolic:
             import sympy as sp
 
             return _nest(self.num, lambda v: float(sp.N(v, 20)))
         if self.den == 1:
-            return _nest(self.num, int)
+            return self.num.tolist()  # Python ints
         den = self.den
-        return _nest(self.num, lambda v: float(Fraction(int(v), den)))
+        # int / int is correctly rounded in Python, as float(Fraction(v, den)) is
+        return _nest_lists(self.num.tolist(), lambda v: v / den)
 
     def strings(self) -> list:
-        """Nested lists of exact values in SymPy syntax."""
+        """Nested lists of exact values in SymPy syntax (``3``, ``-1/2``)."""
         if self.symbolic:
             import sympy as sp
 
             return _nest(self.num, sp.sstr)
-        den = self.den
-        return _nest(self.num, lambda v: str(Fraction(int(v), den)))
+        if self.den == 1:
+            return _nest_lists(self.num.tolist(), str)
+        return _nest_lists(self.num.tolist(), partial(_ratio_text, den=self.den))
 
     def is_integer(self) -> bool:
         if self.symbolic:
@@ -168,6 +171,21 @@ def _nest(arr: np.ndarray, fn) -> list:
     if arr.ndim == 0:
         return fn(arr.item())
     return [_nest(a, fn) for a in arr]
+
+
+def _nest_lists(rows, fn) -> list:
+    """``fn`` applied to every number of nested lists (from ``ndarray.tolist()``)."""
+    if not isinstance(rows, list):
+        return fn(rows)
+    if rows and isinstance(rows[0], list):
+        return [_nest_lists(r, fn) for r in rows]
+    return [fn(v) for v in rows]
+
+
+def _ratio_text(num: int, den: int) -> str:
+    """``num/den`` in lowest terms as SymPy (and ``Fraction``) write it: ``3/4``, ``-1/2``, ``5``."""
+    g = gcd(num, den)
+    return str(num // g) if den == g else f"{num // g}/{den // g}"
 
 
 def _int_array(nums, shape) -> np.ndarray:
