@@ -168,9 +168,11 @@ def _from_domain_matrix(m) -> "ExactArray | None":
 
 
 def _nest(arr: np.ndarray, fn) -> list:
-    if arr.ndim == 0:
-        return fn(arr.item())
-    return [_nest(a, fn) for a in arr]
+    if isinstance(arr, np.ndarray):
+        if arr.ndim == 0:
+            return fn(arr.item())
+        return [_nest(a, fn) for a in arr]
+    return fn(arr.item() if isinstance(arr, np.generic) else arr)  # an entry of an object array
 
 
 def _nest_lists(rows, fn) -> list:
