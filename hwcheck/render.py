@@ -15,8 +15,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
 
-import jinja2
-
 from hwcheck.model import Problem, Solution
 
 FORMATS = ("md", "tex", "json", "html")  # html: the md document as a page (hwcheck.html)
@@ -97,8 +95,11 @@ def templates_root() -> Path:
 
 
 @lru_cache(maxsize=None)
-def environment(lang: str = "en") -> jinja2.Environment:
+def environment(lang: str = "en") -> "jinja2.Environment":
+    import jinja2
+
     from hwcheck import langs
+    from hwcheck.template_cache import bytecode_cache
 
     langs.check(lang)  # an unknown language is one clear error that lists the languages
     env = jinja2.Environment(
@@ -110,7 +111,7 @@ def environment(lang: str = "en") -> jinja2.Environment:
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
         autoescape=False,
         # compiled templates are cached across runs (keyed by the template's source checksum)
-        bytecode_cache=_bytecode_cache(),
+        bytecode_cache=bytecode_cache(),
     )
     env.filters.update(fit=fit_display, tex_width=tex_width, tex=tex, num=num, approx=approx, dec=dec, exact_tex=exact_tex, is_short=is_short,
                        exact=exact_text, md2tex=md_to_tex, esc_md=escape_md, esc_tex=escape_tex, is_whole=is_whole)
@@ -122,46 +123,6 @@ def environment(lang: str = "en") -> jinja2.Environment:
         env.filters.update(md2tex=lambda text: md_to_tex(text, rtl=True))
     env.globals.update(idx=index_text, range=range, len=len, zip=zip, enumerate=enumerate)
     return env
-
-
-def _bytecode_cache() -> "jinja2.BytecodeCache | None":
-    """Templates compiled once and kept across runs, in ``cache_folder()``. Jinja2 keys each entry
-    by the template's file and checks the checksum of its source, so an edited template is compiled
-    afresh. A folder that cannot be made, read or written only costs the compile, never an error."""
-    folder = cache_folder()
-    return None if folder is None else _QuietBytecodeCache(str(folder))
-
-
-def cache_folder() -> Path | None:
-    """hwcheck's per-user cache of compiled templates: ``$HWCHECK_CACHE_DIR``, else
-    ``$XDG_CACHE_HOME/hwcheck`` or ``~/.cache/hwcheck``; one subfolder per Jinja2 and Python version.
-    ``None`` when it cannot be made (no home folder, a file in the way, a read-only disk)."""
-    import os
-
-    try:
-        root = os.environ.get("HWCHECK_CACHE_DIR") or \
-            Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "hwcheck"
-        folder = Path(root) / f"templates-jinja{jinja2.__version__}-py{sys.version_info[0]}.{sys.version_info[1]}"
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    except (OSError, RuntimeError):
-        return None
-    return folder
-
-
-class _QuietBytecodeCache(jinja2.FileSystemBytecodeCache):
-    """Jinja2's file cache, where a failure to read or write an entry means compiling again."""
-
-    def load_bytecode(self, bucket) -> None:
-        try:
-            super().load_bytecode(bucket)
-        except Exception:  # noqa: BLE001 - unreadable or damaged: the template is compiled instead
-            bucket.reset()
-
-    def dump_bytecode(self, bucket) -> None:
-        try:
-            super().dump_bytecode(bucket)
-        except OSError:  # read-only or full: the next run compiles again
-            pass
 
 
 # -- values -> text -----------------------------------------------------------

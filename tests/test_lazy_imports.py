@@ -113,3 +113,21 @@ def test_prose_is_told_without_the_parser():
         assert render._surely_prose(text) and render._string_math(text) is None
     for text in ["x^2 + 1", "1/3", "sqrt(2)/2", "x**2", "relu(x)"]:
         assert not render._surely_prose(text) and render._string_math(text) is not None
+
+
+def test_the_api_imports_only_what_every_command_needs():
+    """Format- and language-specific modules load when a command needs them, not with the API."""
+    heavy = ["sympy", "numpy", "jinja2", "markdown_it", "latex2mathml", "nh3", "matplotlib",
+             "hwcheck.html", "hwcheck.bidi", "hwcheck.textnorm", "hwcheck.variants", "hwcheck.figures",
+             "hwcheck.expr", "hwcheck.exact"]
+    code = f"import sys, hwcheck.api\nprint([m for m in {heavy!r} if m in sys.modules])"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_an_english_markdown_solution_loads_no_html_or_bidi_code():
+    code = ("import sys\nfrom hwcheck import api\n"
+            f"api.solve_file({str(PROBLEMS / 'init-he-relu-conv.yaml')!r})\n"
+            "print([m for m in ('markdown_it', 'latex2mathml', 'nh3', 'hwcheck.html', 'hwcheck.bidi') if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

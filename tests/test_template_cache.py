@@ -7,7 +7,7 @@ import sys
 
 import jinja2
 
-from hwcheck import api, render
+from hwcheck import api, template_cache
 
 from conftest import PROBLEMS
 
@@ -44,9 +44,9 @@ def test_an_edited_template_is_compiled_again(tmp_path, monkeypatch):
     templates = tmp_path / "templates"
     templates.mkdir()
     (templates / "t.j2").write_text("first {{ x }}")
-    assert _environment(templates, render._bytecode_cache()).get_template("t.j2").render(x=1) == "first 1"
+    assert _environment(templates, template_cache.bytecode_cache()).get_template("t.j2").render(x=1) == "first 1"
     (templates / "t.j2").write_text("second {{ x }}")
-    assert _environment(templates, render._bytecode_cache()).get_template("t.j2").render(x=1) == "second 1"
+    assert _environment(templates, template_cache.bytecode_cache()).get_template("t.j2").render(x=1) == "second 1"
 
 
 def test_damaged_or_unwritable_entries_are_compiled_again(tmp_path, monkeypatch):
@@ -54,24 +54,24 @@ def test_damaged_or_unwritable_entries_are_compiled_again(tmp_path, monkeypatch)
     templates = tmp_path / "templates"
     templates.mkdir()
     (templates / "t.j2").write_text("value {{ x }}")
-    _environment(templates, render._bytecode_cache()).get_template("t.j2")
-    [entry] = render.cache_folder().iterdir()
+    _environment(templates, template_cache.bytecode_cache()).get_template("t.j2")
+    [entry] = template_cache.cache_folder().iterdir()
     entry.write_bytes(entry.read_bytes()[:20])  # cut short inside the source checksum (Jinja2 itself raises)
-    assert _environment(templates, render._bytecode_cache()).get_template("t.j2").render(x=2) == "value 2"
+    assert _environment(templates, template_cache.bytecode_cache()).get_template("t.j2").render(x=2) == "value 2"
 
     def refuse(*args, **kwargs):
         raise PermissionError("read-only")
 
     entry.unlink()
     monkeypatch.setattr("tempfile.NamedTemporaryFile", refuse)
-    assert _environment(templates, render._bytecode_cache()).get_template("t.j2").render(x=3) == "value 3"
-    assert not any(render.cache_folder().iterdir())
+    assert _environment(templates, template_cache.bytecode_cache()).get_template("t.j2").render(x=3) == "value 3"
+    assert not any(template_cache.cache_folder().iterdir())
 
 
 def test_the_cache_folder_is_per_user_by_default(monkeypatch, tmp_path):
     monkeypatch.delenv("HWCHECK_CACHE_DIR", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    folder = render.cache_folder()
+    folder = template_cache.cache_folder()
     assert folder.parent == tmp_path / "hwcheck" and jinja2.__version__ in folder.name
     if hasattr(os, "getuid"):
         assert oct(folder.stat().st_mode & 0o777) == oct(0o700)
@@ -85,4 +85,4 @@ def test_no_home_folder(monkeypatch):
         raise RuntimeError("Could not determine home directory.")
 
     monkeypatch.setattr("pathlib.Path.home", no_home)
-    assert render.cache_folder() is None and render._bytecode_cache() is None
+    assert template_cache.cache_folder() is None and template_cache.bytecode_cache() is None
