@@ -21,6 +21,7 @@ NO_SYMPY = [
     ("conv2d-stride2-pad1.yaml", "json"),  # decimals (0.5) and a bias
     ("conv2d-stride2-pad1.yaml", "md"),
     ("conv2d-stride2-pad1.yaml", "tex"),
+    ("conv2d-stride2-pad1.yaml", "html"),
     ("concept-resnet-skip.yaml", "json"),  # prose
     ("concept-resnet-skip.yaml", "md"),
 ]
@@ -39,7 +40,7 @@ def _solve_in_a_fresh_process(name: str, fmt: str, *args: str) -> subprocess.Com
 def test_solve_runs_without_sympy(name, fmt):
     run = _solve_in_a_fresh_process(name, fmt)
     assert run.stderr.strip().endswith("no sympy")
-    assert run.stdout.startswith("{" if fmt == "json" else "# " if fmt == "md" else "\\documentclass")
+    assert run.stdout.startswith({"json": "{", "md": "# ", "tex": "\\documentclass", "html": "<!DOCTYPE html>"}[fmt])
 
 
 def test_the_check_is_not_vacuous():
