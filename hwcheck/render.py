@@ -28,6 +28,7 @@ class _LazySympy:
     def __getattr__(self, name):
         import sympy
 
+        globals()["sp"] = sympy  # from now on this module's functions use SymPy itself
         return getattr(sympy, name)
 
 
