@@ -35,8 +35,15 @@ _FUNCTIONS = {sp.exp: iv.exp, sp.log: iv.log, sp.sin: iv.sin, sp.cos: iv.cos, sp
 
 def enclose(expr, values, digits: int = DIGITS):
     """``(lo, hi)``, exact mpmath numbers with lo ≤ ``expr`` ≤ hi at the point ``values`` (symbol →
-    rational); None where the value is not a finite real number, or the expression holds something
-    the evaluator does not know (a Float, ``Abs``, ``Max``, ...)."""
+    rational, or a pair of rationals: anywhere between them); None where the value is not a finite
+    real number, or the expression holds something the evaluator does not know (a Float, ``Abs``,
+    ``Max``, ...).
+
+    >>> x = sp.Symbol("x")
+    >>> lo, hi = enclose(x**2 - 2, {x: (sp.Rational(141, 100), sp.Rational(142, 100))})
+    >>> -0.02 < lo < 0 < hi < 0.02
+    True
+    """
     saved = iv.prec
     iv.dps = digits
     try:
@@ -55,7 +62,11 @@ def _bound(e, values, memo):
     if e in memo:  # a subexpression met again (a softmax's denominator, say)
         return memo[e]
     if e.is_Symbol:
-        v = _rational(sp.sympify(values[e]))
+        value = values[e]
+        if isinstance(value, tuple):  # a range: from below its low end to above its high end
+            v = iv.mpf([_rational(sp.sympify(value[0])).a, _rational(sp.sympify(value[1])).b])
+        else:
+            v = _rational(sp.sympify(value))
     elif e.is_Rational:
         v = _rational(e)
     elif e is sp.pi:
