@@ -25,7 +25,7 @@ import sympy as sp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from hwcheck import api  # noqa: E402
+from hwcheck import solving  # noqa: E402
 from hwcheck.grade import batch  # noqa: E402
 from hwcheck.grade.values import Arr, Label, Map, Num, Seq, Sym  # noqa: E402
 
@@ -107,8 +107,8 @@ def make_class(keys, n: int, folder: Path, seed: int = 5) -> tuple[list[Path], i
 def main(n: int = 300) -> None:
     problems = ROOT / "problems"
     solved = []
-    real_solve = api.solve
-    api.solve = lambda p: solved.append(p.id) or real_solve(p)
+    real_solve = solving.solve
+    solving.solve = lambda p: solved.append(p.id) or real_solve(p)
     start = time.perf_counter()
     keys = batch.load_keys(problems)
     for _ in keys:  # build every key (solve once, misconceptions once)

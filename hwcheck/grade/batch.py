@@ -312,7 +312,7 @@ class Batch:
 
 def load_keys(problems: str | Path = options.DEFAULT_PROBLEMS) -> KeySet:
     """Check every spec of the problem set; an author's error stops everything (exit 2)."""
-    from hwcheck.api import KeySetError, validate
+    from hwcheck.problem_set import KeySetError, validate
 
     found, errors = validate([problems])
     if errors:
@@ -496,7 +496,7 @@ def write_folder(folder: Path, documents: Mapping[str, str]) -> tuple[list[Path]
     """Write ``documents`` (name -> text) into ``folder`` and remove what an earlier run wrote there and
     this one did not. The manifest always covers every file hwcheck wrote, even if the run is killed
     midway: it is first widened to old + new, and narrowed to new once the stale files are gone."""
-    from hwcheck.api import write_atomic
+    from hwcheck.files import write_atomic
 
     try:
         folder.mkdir(parents=True, exist_ok=True)

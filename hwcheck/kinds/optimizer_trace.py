@@ -287,9 +287,9 @@ def _comparison(given, objective, trace, f_values, behaviour) -> list[dict]:
 
 def figures(given, solution):
     """The path (2-D, on f's contours when f is given), f against the step, and runs side by side."""
-    from hwcheck import figures as fig
+    from hwcheck.kinds._trace import trace_figures
 
-    return fig.trace_figures(given.f, list(given.start), _figure_runs(given, solution))
+    return trace_figures(given.f, list(given.start), _figure_runs(given, solution))
 
 
 def _figure_runs(given, solution) -> list[dict]:
