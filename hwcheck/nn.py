@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
+import mpmath
 import sympy as sp
 
 from hwcheck.interval import enclose
@@ -106,10 +107,32 @@ def derivative(name: str, z):
     return settle(act.df(z, act.fn(z)))
 
 
+def largest(z: Sequence):
+    """The largest entry, the first of equal ones (as ``max`` with 30-digit keys finds it). Sure
+    bounds decide when they set one entry apart from all the others; evalf only when they do not.
+
+    >>> largest([sp.Integer(1), sp.tanh(2), sp.Rational(1, 2)]), largest([sp.Float(2.5, 50), sp.exp(1)])
+    (1, E)
+    """
+    bounds = [_bounds(v) for v in z]
+    if None not in bounds:
+        k = max(range(len(z)), key=lambda i: bounds[i][0])
+        if all(z[j] == z[k] or bounds[j][1] < bounds[k][0] for j in range(len(z))):
+            return next(v for v in z if v == z[k])
+    return max(z, key=lambda v: sp.N(v, 30))
+
+
+def _bounds(v):
+    if v.is_Float:
+        end = mpmath.mp.make_mpf(v._mpf_)
+        return end, end
+    return enclose(v, {})
+
+
 def softmax(z: Sequence) -> list:
     """Softmax of a vector, computed after shifting by the maximum (the same value, exactly)."""
     z = [sp.sympify(v) for v in z]
-    top = max(z, key=lambda v: sp.N(v, 30))
+    top = largest(z)
     shifted = [sp.exp(v - top) for v in z]
     total = sp.Add(*shifted)
     return [settle(e / total) for e in shifted]
@@ -254,7 +277,7 @@ def softmax_detail(z: Sequence) -> SoftmaxDetail:
     (log(3), [-log(3), 0], 4/3, [1/4, 3/4])
     """
     z = entries(z)
-    top = max(z, key=lambda v: sp.N(v, 30))
+    top = largest(z)
     shifted = [settle_mixed(v - top) for v in z]
     exps = [settle_mixed(sp.exp(s)) for s in shifted]
     total = settle_mixed(sp.Add(*exps))

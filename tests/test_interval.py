@@ -77,3 +77,27 @@ def test_same_answers_as_evalf_alone(text, change):
     shown = sp.diff(idioms.to_idiom(parse_expr(text)), X) + sp.Rational(change)
     assert idioms.same(shown, plain) == _same_by_evalf(shown, plain)
     assert idioms.same(shown, plain) == (sp.Rational(change) < sp.Rational(1, 10**25))
+
+
+# -- nn's shortcuts: the same choices as the evalf they skip -----------------------------------
+
+from hwcheck import nn  # noqa: E402
+
+_NUMBERS = [sp.Integer(1), sp.Integer(0), sp.Rational(-1, 2), sp.Rational(1, 2), sp.Float("0.5", 50),
+            sp.Float("-0.25", 50), sp.tanh(sp.Rational(1, 2)), sp.tanh(sp.Rational(1, 2)) / 2 - sp.Rational(1, 5),
+            sp.exp(-1), 1 / (1 + sp.exp(-1)), sp.sqrt(2) - sp.Rational(141421356237, 10**11),
+            sp.sqrt(2) - sp.Rational(141421356238, 10**11), sp.Float(0.0, 50)]
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.sampled_from(_NUMBERS), min_size=1, max_size=6))
+def test_largest_is_max_by_evalf(z):
+    expected = max(z, key=lambda v: sp.N(v, 30))
+    got = nn.largest(z)
+    assert got == expected and z.index(got) == z.index(expected)
+
+
+@pytest.mark.parametrize("z", _NUMBERS)
+def test_relu_is_sympy_max(z):
+    assert nn.activate("relu", z) == nn.settle(sp.Max(0, z))
+    assert nn.derivative("relu", z) == sp.Integer(1 if z > 0 else 0)
