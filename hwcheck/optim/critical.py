@@ -1,4 +1,4 @@
-"""Where a run ends: the critical points of a one-variable polynomial, or the Hessian test."""
+"""Where a run ends: the critical points of a one-variable polynomial, or the Hessian test (``stationary``)."""
 
 from __future__ import annotations
 

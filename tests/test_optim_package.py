@@ -1,6 +1,7 @@
-"""optim.numbers.tidy: the same forms as SymPy's radsimp left alone (it only skips a search whose
-answer radsimp would not use)."""
+"""The optim package: every name still importable, loaded on use; and tidy, which gives the same forms as
+SymPy's radsimp left alone (it only skips a search whose answer radsimp would not use)."""
 
+import importlib
 import random
 
 import pytest
@@ -45,3 +46,26 @@ def test_the_search_is_skipped_only_for_one_surd():
     # outside tidy, nsimplify is SymPy's own again
     import importlib
     assert importlib.import_module("sympy.simplify.simplify").nsimplify is sp.nsimplify
+
+
+def test_every_name_of_the_package_is_what_its_module_defines():
+    """``from hwcheck.optim import X`` keeps working after the split, and no submodule shadows a
+    function of the same name (each name resolves to the object, never to a module)."""
+    import types
+
+    from hwcheck import optim
+
+    for name in optim.__all__:
+        value = getattr(optim, name)
+        assert not isinstance(value, types.ModuleType), name
+        assert value is getattr(importlib.import_module(f"hwcheck.optim.{optim._MODULE_OF[name]}"), name)
+
+
+def test_reading_a_trace_does_not_load_the_driver():
+    import subprocess
+    import sys
+
+    code = ("import sys; from hwcheck import optim; optim.shown_exact([1]); optim.monotone_decrease([2, 1]); "
+            "print(sorted(m for m in sys.modules if m.startswith('hwcheck.optim.')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "hwcheck.optim.driver" not in out and "hwcheck.optim.show" in out, out
