@@ -104,3 +104,20 @@ def _rational(r):
     if not r.is_Rational:
         raise _Unknown(sp.sstr(r))
     return iv.mpf(int(r.p)) / int(r.q)
+
+
+def is_zero(v) -> bool:
+    """``sp.simplify(v) == 0`` for a number ``v``, without simplify where sure bounds keep clear of 0:
+    simplify keeps the value, so a number that is not 0 never simplifies to 0 (and simplify's first
+    call alone costs some 0.1 s, most of it importing sympy.physics.units).
+
+    >>> is_zero(sp.sqrt(8) - 2 * sp.sqrt(2)), is_zero(sp.Rational(2, 7) - sp.sqrt(2) / 5), is_zero(0)
+    (True, False, True)
+    """
+    v = sp.sympify(v)
+    if v.is_Rational:
+        return v == 0
+    bounds = enclose(v, {})
+    if bounds is not None and (bounds[0] > 0 or bounds[1] < 0):
+        return False
+    return sp.simplify(v) == 0

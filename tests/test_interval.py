@@ -108,3 +108,10 @@ def test_largest_is_max_by_evalf(z):
 def test_relu_is_sympy_max(z):
     assert nn.activate("relu", z) == nn.settle(sp.Max(0, z))
     assert nn.derivative("relu", z) == sp.Integer(1 if z > 0 else 0)
+
+
+@pytest.mark.parametrize("text", ["(1 + sqrt(2))**2 - 3 - 2*sqrt(2)", "sqrt(2)/5 - 2/7", "(3 + sqrt(5))/2 - 2/(3 - sqrt(5))",
+                                  "1/10 - 2/(10 + sqrt(2)) ", "exp(1/2)*exp(-1/2) - 1", "0", "tanh(1) - 1/3"])
+def test_is_zero_is_simplify(text):
+    v = parse_expr(text)
+    assert interval.is_zero(v) == (sp.simplify(v) == 0)
