@@ -126,7 +126,7 @@ def write_solution(spec: str | Path, output: str | Path, *, format: str = "md", 
 
 def write_keys(paths: Iterable[str | Path], *, out: str | Path = "solutions", lang: str = "en",
                figures: bool = True, assignment: str | Path | None = None, format: str = "md",
-               timeout: float | None = limits.SOLVE_SECONDS) -> list[Path]:
+               timeout: float | None = limits.SOLVE_SECONDS, jobs: int = 1) -> list[Path]:
     """``hwcheck key``: solve every spec; write ``<id>.md``, ``<id>.json`` and ``KEY.md``,
     and the figures of kinds that draw them (``<id>-<figure>.svg``; not with ``figures=False``).
     With ``format="html"``, also ``<id>.html`` and ``KEY.html``: self-contained pages that link
@@ -136,10 +136,13 @@ def write_keys(paths: Iterable[str | Path], *, out: str | Path = "solutions", la
     anything is written; the new set is then built in a staging folder and swapped into place,
     so a reader sees the old set or the new one, never a mix, and a bad spec or a run stopped
     midway leaves the output folder as it was. Files in the folder that this run does not
-    write are kept. The list returned also has ``notes``.
+    write are kept. The list returned also has ``notes``. ``jobs``: processes that solve, render
+    and draw the specs (``hwcheck.parallel``); the files are the same bytes whatever it is.
     """
     from hwcheck import figures as fig
+    from hwcheck import parallel
 
+    parallel.check_jobs(jobs)
     if format not in ("md", "html"):
         raise HwcheckError(f"unknown format {format!r}; expected one of md, html")
     render.environment(lang)  # an unknown language fails before anything is solved
@@ -148,30 +151,42 @@ def write_keys(paths: Iterable[str | Path], *, out: str | Path = "solutions", la
     if errors:
         raise KeySetError(errors)
     out = Path(out)
-    documents: dict[str, str | bytes] = {}
-    pages: dict[str, str] = {}
-    entries = []
-    pictures: list[tuple[str, bytes]] = []
-    notes: list[str] = []
-    drawings = []
-    for problem in problems:
+
+    def one(problem: Problem) -> dict:  # checked, solved, rendered and drawn (in a worker when jobs > 1)
         with guarded(problem.path, timeout):
             solution = solve(problem, timeout=None)
             planned, items, remarks = plan_figures(problem, solution, figures=figures)
-            notes.extend(n for n in remarks if n not in notes)
-            documents[f"{problem.id}.md"] = render.document(problem, solution, "md", lang, figures=planned)
-            documents[f"{problem.id}.json"] = render_solution(problem, solution, format="json", lang=lang)
-            entries.append({"problem": problem, "answers": render.answer_views(problem, solution, lang),
-                            "instructor": render.instructor_view(problem, lang)})
-        drawings.append((problem, solution, items))
-    for problem, solution, items in drawings:  # figures after all documents, in problem order
-        with guarded(problem.path, timeout):
-            drawn = fig.render(items, problem.id) if items else []
-            pictures.extend(drawn)
-            if format == "html":  # the figures drawn once, inlined in the page and written beside it
-                svgs = {name: data.decode("utf-8") if isinstance(data, bytes) else data for name, data in drawn}
-                pages[f"{problem.id}.html"] = solution_page(problem, solution, lang=lang, figures=figures,
-                                                            drawn=svgs)[0]
+            made = {"remarks": remarks,
+                    "md": render.document(problem, solution, "md", lang, figures=planned),
+                    "json": render_solution(problem, solution, format="json", lang=lang),
+                    "answers": render.answer_views(problem, solution, lang),
+                    "instructor": render.instructor_view(problem, lang)}
+        try:  # a figure's error is raised once every spec is solved, in problem order
+            with guarded(problem.path, timeout):
+                made["drawn"] = fig.render(items, problem.id) if items else []
+                if format == "html":  # the figures drawn once, inlined in the page and written beside it
+                    svgs = {name: data.decode("utf-8") if isinstance(data, bytes) else data
+                            for name, data in made["drawn"]}
+                    made["page"] = solution_page(problem, solution, lang=lang, figures=figures, drawn=svgs)[0]
+        except Exception as exc:  # noqa: BLE001 - raised below, after the other specs' errors
+            made["failed"] = exc
+        return made
+
+    documents: dict[str, str | bytes] = {}
+    entries = []
+    notes: list[str] = []
+    made = []
+    for problem, m in zip(problems, parallel.ordered_map(one, problems, jobs=jobs, redo=lambda m: "failed" in m)):
+        notes.extend(n for n in m["remarks"] if n not in notes)
+        documents[f"{problem.id}.md"] = m["md"]
+        documents[f"{problem.id}.json"] = m["json"]
+        entries.append({"problem": problem, "answers": m["answers"], "instructor": m["instructor"]})
+        made.append(m)
+    for m in made:
+        if "failed" in m:
+            raise m["failed"]
+    pictures = [picture for m in made for picture in m["drawn"]]  # figures after all documents, in problem order
+    pages = {f"{problem.id}.html": m["page"] for problem, m in zip(problems, made) if "page" in m}
     documents["KEY.md"] = render.key_document(entries, lang)
     if format == "html":
         from hwcheck import html
@@ -225,27 +240,36 @@ def list_kinds() -> list[dict]:
 # -- variants and practice (SPEC section 7); the work is in hwcheck.variants ------------
 
 def write_variants(specs: Iterable[str | Path] = (), *, roster: str | Path, out: str | Path, lang: str = "en",
-                   assignment: str | Path | None = None, on_progress=None) -> Written:
+                   assignment: str | Path | None = None, on_progress=None, jobs: int = 1) -> Written:
     """``hwcheck variants``: each student's concrete specs and problem sheet in ``OUT/<student>/``,
     the instructor's keys in ``OUT/keys/<student>/``, and ``OUT/variants.csv``.
 
     Every variant is drawn and self-tested before anything is written; re-running gives the same bytes.
+    ``jobs``: processes that draw and render the students' variants (the same bytes whatever it is).
     """
-    from hwcheck import variants
+    from hwcheck import parallel, variants
 
+    parallel.check_jobs(jobs)
     students = variants.read_roster(roster)
-    drawn = variants.build(problems_for(specs, assignment=assignment), students, on_progress=on_progress)
+    drawn = variants.build(problems_for(specs, assignment=assignment), students, on_progress=on_progress, jobs=jobs)
     out = Path(out)
-    documents: dict[Path, str] = {out / variants.INDEX: variants.index_text(students)}
-    for student, items in drawn.items():
+
+    def one(student: str) -> dict[Path, str]:  # a student's specs, keys and sheet (in a worker when jobs > 1)
         folder = variants.folder_name(student)
+        items = drawn[student]
+        made: dict[Path, str] = {}
         for v in items:
-            documents[out / folder / f"{v.problem.id}.yaml"] = variants.dump_spec(v.raw)
+            made[out / folder / f"{v.problem.id}.yaml"] = variants.dump_spec(v.raw)
             solution = solve(v.problem)
-            documents[out / "keys" / folder / f"{v.problem.id}.json"] = render_solution(
+            made[out / "keys" / folder / f"{v.problem.id}.json"] = render_solution(
                 v.problem, solution, format="json", lang=lang)
-            documents[out / "keys" / folder / f"{v.problem.id}.md"] = render.document(v.problem, solution, "md", lang)
-        documents[out / folder / "sheet.md"] = render_sheet([v.problem for v in items], format="md", lang=lang)
+            made[out / "keys" / folder / f"{v.problem.id}.md"] = render.document(v.problem, solution, "md", lang)
+        made[out / folder / "sheet.md"] = render_sheet([v.problem for v in items], format="md", lang=lang)
+        return made
+
+    documents: dict[Path, str] = {out / variants.INDEX: variants.index_text(students)}
+    for made in parallel.ordered_map(one, list(drawn), jobs=jobs):
+        documents.update(made)
     for path, text in documents.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(path, text)
@@ -349,7 +373,8 @@ def grade_file(path: str | Path, *, problems: str | Path | None = None, format: 
 
 def grade_files(paths: Iterable[str | Path], *, problems: str | Path | None = None, out: str | Path | None = None,
                 format: str = "md", lang: str = "en", assignment: str | Path | None = None,
-                reviewed: str | Path | None = None, on_progress=None, variants: str | Path | None = None):
+                reviewed: str | Path | None = None, on_progress=None, variants: str | Path | None = None,
+                jobs: int = 1):
     """``hwcheck grade FILE... --out DIR``: grade a class, each problem solved once.
 
     Returns a ``hwcheck.grade.batch.Batch``: a ``Row`` for every file (graded, or why not), the
@@ -357,14 +382,15 @@ def grade_files(paths: Iterable[str | Path], *, problems: str | Path | None = No
     ``<stem>.md`` and ``<stem>.json`` (``<stem>.results.json`` too with ``format="gradescope"``), and
     the folder gets ``grades.csv`` (a row per file, with its status), ``summary.md`` and
     ``review.csv``; files an earlier run wrote there and this one did not are removed (all writes
-    atomic). ``reviewed``: a ``review.csv`` with a TA's scores to merge in.
+    atomic). ``reviewed``: a ``review.csv`` with a TA's scores to merge in. ``jobs``: processes that
+    read, grade and report the files; the keys are solved once, here, before (the same bytes whatever it is).
     """
     from hwcheck.grade import batch
 
     _check_format(format, lang)
     keys = _grading_keys(problems, assignment)
     return batch.grade_many(paths, keys, out=out, lang=lang, fmt=format, reviewed=reviewed,
-                            on_progress=on_progress, variants=_variant_keys(variants, keys))
+                            on_progress=on_progress, variants=_variant_keys(variants, keys), jobs=jobs)
 
 
 def _variant_keys(variants: str | Path | None, keys):

@@ -459,6 +459,9 @@ class Given(Mapping):
     def __repr__(self):
         return f"Given({self._values!r})"
 
+    def __reduce__(self):  # pickled as itself (--jobs workers send problems back)
+        return Given, (self._values,)
+
 
 def convert_fields(fields: Mapping[str, Schema], raw: Mapping[str, Any]) -> Given:
     """Convert a raw map against ``fields``: unknown and missing keys are refused."""

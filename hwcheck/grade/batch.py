@@ -386,8 +386,14 @@ def _with_stems(rows: list[Row]) -> list[Row]:
 
 def grade_many(paths: Iterable[str | Path], keys: KeySet, *, out: str | Path | None = None, lang: str = "en",
                fmt: str = options.DEFAULT_FORMAT, reviewed: str | Path | None = None,
-               on_progress: Callable[[Path, GradeResult | None], None] | None = None, variants=None) -> Batch:
-    """Grade every file; with ``out``, write its reports, ``grades.csv``, ``summary.md`` and ``review.csv``."""
+               on_progress: Callable[[Path, GradeResult | None], None] | None = None, variants=None,
+               jobs: int = 1) -> Batch:
+    """Grade every file; with ``out``, write its reports, ``grades.csv``, ``summary.md`` and ``review.csv``.
+    ``jobs``: processes that read, grade and render the files (``hwcheck.parallel``); the keys are
+    built here first and inherited, and the results are the same bytes whatever ``jobs`` is."""
+    from hwcheck import parallel
+
+    parallel.check_jobs(jobs)
     folder = Path(out) if out is not None else None
     sources = []
     if folder is not None and (folder / "review.csv").is_file():
@@ -398,33 +404,30 @@ def grade_many(paths: Iterable[str | Path], keys: KeySet, *, out: str | Path | N
 
     for _ in keys:
         pass  # every problem solved now: an author's error stops the run before any file is graded
+
+    def one(path: Path) -> _Graded:
+        return _grade_file(path, keys, lang=lang, variants=variants, reviews=reviews,
+                           fmt=fmt if folder is not None else None)
+
+    paths = list(map(Path, paths))
     rows: list[Row] = []
-    for path in map(Path, paths):
-        row = grade_row(path, keys, lang=lang, variants=variants)
-        rows.append(row)
-        if on_progress is not None:
-            on_progress(path, row.result)
-    rows = mark_duplicates(rows)
+    reports: list[Mapping[str, str]] = []
     used: set = set()
-    for i, row in enumerate(rows):
-        if row.result is not None:
-            result, items, hit = rv.apply(row.result, row.answers, reviews, lang=lang)
-            used |= hit
-            rows[i] = replace(row, result=result, reviews=items)
-    rows = _with_stems(rows)
+    for path, graded in zip(paths, parallel.ordered_map(one, paths, jobs=jobs, redo=_keep_here)):
+        rows.append(graded.row)
+        reports.append(graded.reports)
+        used |= graded.used
+        if on_progress is not None:
+            on_progress(path, graded.row.result if graded.before_review is None else graded.before_review)
+    rows = _with_stems(mark_duplicates(rows))
     unused = tuple(entry for key, entry in reviews.items() if key not in used and entry.score is not None)
     if folder is None:
         return Batch(tuple(rows), (), keys, (), unused)
 
     documents: dict[str, str] = {}
-    for row in rows:
-        if row.result is None:
-            continue
-        documents[f"{row.stem}.md"] = render_result(row.result, "md", lang, row.notes)
-        documents[f"{row.stem}.json"] = render_result(row.result, "json", lang, row.notes)
-        if fmt in ("gradescope", "html"):
-            suffix = ".results.json" if fmt == "gradescope" else ".html"
-            documents[f"{row.stem}{suffix}"] = render_result(row.result, fmt, lang, row.notes)
+    for row, texts in zip(rows, reports):
+        for suffix, text in texts.items():
+            documents[f"{row.stem}{suffix}"] = text
     documents["grades.csv"] = grades_csv(rows, keys.ids(), lang, total_points(keys))
     documents["review.csv"] = rv.review_csv(item for row in rows for item in row.reviews)
     batch = Batch(tuple(rows), (), keys, (), unused)
@@ -435,6 +438,107 @@ def grade_many(paths: Iterable[str | Path], keys: KeySet, *, out: str | Path | N
         documents["summary.html"] = html.page(documents["summary.md"], lang)
     written, removed = write_folder(folder, documents)
     return replace(batch, written=tuple(written), removed=tuple(removed))
+
+
+@dataclass(frozen=True)
+class _Graded:
+    """What the work on one file gives back (from a worker process when ``jobs`` > 1)."""
+
+    row: Row  # graded, the TA's reviews applied
+    used: frozenset  # the keys of the reviews it used
+    reports: Mapping[str, str]  # suffix -> text: ``.md``, ``.json`` and the format's own
+    before_review: GradeResult | None = None  # the result before a TA's score changed it (for on_progress)
+
+    def __reduce__(self):  # sent by a worker: each part's view travels packed
+        row = replace(self.row, result=_packed(self.row.result))
+        return _Graded, (row, self.used, self.reports, _packed(self.before_review))
+
+
+def _packed(result: GradeResult | None) -> GradeResult | None:
+    """``result`` with its parts' views packed (``_PackedView``): together, since they share the key's values."""
+    if result is None:
+        return None
+    views = [part.view for problem in result.problems for part in problem.parts]
+    if all(view is None or isinstance(view, _PackedView) for view in views):
+        return result
+    from multiprocessing.reduction import ForkingPickler
+
+    packed = _Views(bytes(ForkingPickler.dumps(views)))
+    index = iter(range(len(views)))
+
+    def pack(part):
+        i = next(index)
+        return part if part.view is None else replace(part, view=_PackedView(packed, i))
+
+    return replace(result, problems=tuple(replace(problem, parts=tuple(map(pack, problem.parts)))
+                                          for problem in result.problems))
+
+
+class _Views:
+    """The pickled views of one result, unpickled on first use."""
+
+    def __init__(self, data: bytes):
+        self.data = data
+        self._views: list | None = None
+
+    def __getitem__(self, i: int):
+        if self._views is None:
+            import pickle
+
+            self._views = pickle.loads(self.data)
+        return self._views[i]
+
+    def __reduce__(self):
+        return _Views, (self.data,)
+
+
+class _PackedView(Mapping):
+    """A part's ``view`` (what ``report.revealed`` words its feedback from) as a worker sent it: opened
+    on first use. Its SymPy numbers take most of the time a result takes to unpickle, and a batch
+    never reads them (the reports were rendered in the worker)."""
+
+    def __init__(self, views: _Views, index: int):
+        self._views, self._index = views, index
+
+    def _opened(self) -> Mapping:
+        return self._views[self._index]
+
+    def __getitem__(self, key):
+        return self._opened()[key]
+
+    def __iter__(self):
+        return iter(self._opened())
+
+    def __len__(self) -> int:
+        return len(self._opened())
+
+    def __reduce__(self):
+        return _PackedView, (self._views, self._index)
+
+
+def _grade_file(path: Path, keys: KeySet, *, lang: str, variants, reviews, fmt: str | None) -> _Graded:
+    """Read, grade, review and render one file (``fmt`` None: no reports). A file's reports do not
+    depend on the other files (duplicates and report names are settled afterwards)."""
+    row = grade_row(path, keys, lang=lang, variants=variants)
+    if row.result is None:
+        return _Graded(row, frozenset(), {})
+    result, items, used = rv.apply(row.result, row.answers, reviews, lang=lang)
+    before = row.result if used else None
+    row = replace(row, result=result, reviews=items)
+    reports = {}
+    if fmt is not None:
+        reports[".md"] = render_result(result, "md", lang, row.notes)
+        reports[".json"] = render_result(result, "json", lang, row.notes)
+        if fmt in ("gradescope", "html"):
+            suffix = ".results.json" if fmt == "gradescope" else ".html"
+            reports[suffix] = render_result(result, fmt, lang, row.notes)
+    return _Graded(row, frozenset(used), reports, before)
+
+
+def _keep_here(graded: _Graded) -> bool:
+    """A row holding an exception (a bug in hwcheck) is graded again in the parent process, so that
+    ``--debug`` shows its traceback."""
+    return graded.row.exception is not None
 
 
 def render_result(result: GradeResult, fmt: str, lang: str = "en", notes: Iterable[Note] = ()) -> str:
