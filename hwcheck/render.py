@@ -215,6 +215,7 @@ def is_short(value: Any) -> bool:
     return sp.count_ops(v) <= SHORT_OPS and len(sp.latex(v)) <= SHORT_LATEX
 
 
+@lru_cache(maxsize=4096)  # a value is shown in several steps and in the Answers: evaluated once
 def _to_decimal(v, sig: int) -> Decimal:
     """``v`` (a real SymPy number) rounded once, half to even, to ``sig`` significant digits."""
     ctx = Context(prec=sig, rounding=ROUND_HALF_EVEN)

@@ -629,7 +629,8 @@ def carried(key, part, given: Value, comparison: cmp.Comparison, ctx: cmp.Contex
                 from hwcheck.grade.parse import Unreadable, read
 
                 try:
-                    cache[name] = read(answers[name], key.parts[name].value, variables=key.variables)
+                    cache[name] = read(answers[name], key.parts[name].value, variables=key.variables,
+                                       readings=key.readings())
                 except Unreadable:
                     pass
         return cache[name]

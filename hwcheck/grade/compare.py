@@ -272,7 +272,8 @@ def scalar(given, expected, ctx: Context) -> tuple[str, str | None]:
 
 
 def _numbers(given: Num, expected: Num, ctx: Context) -> str:
-    if predicates.exactly_equal(given.exact, expected.exact):
+    ratio = given.ratio()
+    if ratio is not None and ratio == expected.ratio():  # both rational and equal: the certain case
         return "equal"
     if ctx.rel == 0 and ctx.abs == 0:
         if given.exact is not None and expected.exact is not None and given.exact == expected.exact:
@@ -295,8 +296,8 @@ def shown_pair(given, expected) -> tuple[str, str]:
     if isinstance(expected, Num):
         return written, predicates.format_like(expected.value, given.text if isinstance(given, Num) else "",
                                                expected.exact)
-    if isinstance(expected, Sym):
-        return written, sp.sstr(expected.expr).replace("**", "^")
+    if isinstance(expected, Sym):  # a key's expression carries SymPy's text of it (values.from_key)
+        return written, (expected.text or sp.sstr(expected.expr)).replace("**", "^")
     return written, getattr(expected, "text", str(expected))
 
 

@@ -19,6 +19,7 @@ verdicts ``correct``, ``partial``, ``incorrect``, ``missing``, ``invalid``
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Mapping
 
 from hwcheck.errors import ParseError
@@ -57,11 +58,11 @@ class ProblemGrade:
     title: str
     parts: tuple[PartGrade, ...]
 
-    @property
+    @cached_property  # reports ask several times; a changed grade is a new object (dataclasses.replace)
     def score(self) -> float:
         return tidy(sum(p.score for p in self.parts))
 
-    @property
+    @cached_property
     def max_score(self) -> float:
         return tidy(sum(p.max_score for p in self.parts))
 
@@ -83,11 +84,11 @@ class GradeResult:
     file: str
     problems: tuple[ProblemGrade, ...]
 
-    @property
+    @cached_property
     def score(self) -> float:
         return tidy(sum(p.score for p in self.problems))
 
-    @property
+    @cached_property
     def max_score(self) -> float:
         return tidy(sum(p.max_score for p in self.problems))
 
@@ -145,6 +146,8 @@ def decide(key: ProblemKey, part: PartKey, raw: Any, *, cache: dict | None = Non
     ``answers``: the problem's other raw answers (a later part may carry forward from them)."""
     from hwcheck import limits
 
+    if key.text_grader is None and is_missing(raw):
+        return Outcome("missing", 0.0)  # nothing to read: no budget to open
     return limits.part_budget(lambda stage: _decide(key, part, raw, cache, budget, pool, stage, answers), budget,
                               key=part.value, outcome=Outcome)
 
@@ -155,8 +158,11 @@ def _decide(key, part, raw, cache, budget, pool, stage, answers) -> Outcome:
     if is_missing(raw):
         return Outcome("missing", 0.0)
     try:
-        given = read(raw, part.value, variables=key.variables)
+        given = read(raw, part.value, variables=key.variables, readings=key.readings())
     except Unreadable as exc:
+        # kept for the wording only: without its traceback, which would keep every frame of the
+        # parse (and what they hold) alive as long as the grade is
+        exc.__traceback__ = exc.__context__ = None
         return Outcome("invalid", 0.0, unreadable=exc)
     stage["read"] = True
     if pool is None:
@@ -266,8 +272,8 @@ def feedback(key: ProblemKey, part: PartKey, raw: Any, outcome: Outcome, *, lang
         "right": outcome.right, "reveal": level, "sigfigs": part.spec.sigfigs or DEFAULT_SIGFIGS,
     }
     prefixes = key.given_entries.get(part.name, ())
-    details = [d for d in (outcome.comparison.details if outcome.comparison else ())
-               if d[0] not in outcome.carried and not is_given_entry(d[0], prefixes)]
+    details = tuple(d for d in (outcome.comparison.details if outcome.comparison else ())
+                    if d[0] not in outcome.carried and not is_given_entry(d[0], prefixes))
     view["details"] = details
     view["n_listed"] = len(details)
     view["n_wrong"] = max(len(details), (outcome.comparison.n_wrong if outcome.comparison else 0)

@@ -99,6 +99,13 @@ class ProblemKey:
         except Exception:  # noqa: BLE001
             return part
 
+    def readings(self) -> dict:
+        """The texts of this problem's answers read so far in this batch: text -> value (or why it
+        cannot be read), for ``parse.read``. Not a student's own: a reading depends on the text and
+        the problem's variables only, so every student who writes a text the same way (the key's
+        own expression, a common mistake) shares one reading."""
+        return self._memo.setdefault("readings", {})
+
     def steps(self, lang: str = "en") -> list[dict]:
         if ("steps", lang) not in self._memo:
             from hwcheck import render

@@ -26,8 +26,10 @@ import re
 import unicodedata
 from contextlib import contextmanager
 from decimal import Decimal
-from fractions import Fraction
-from typing import Any, Mapping
+from math import gcd
+from itertools import chain, repeat
+from collections.abc import Mapping  # isinstance through typing.Mapping is several times slower
+from typing import Any
 
 import sympy as sp
 
@@ -35,7 +37,7 @@ from hwcheck.errors import ParseError
 from hwcheck.expr import Limits, parse_expr
 from hwcheck.grade import options, predicates
 from hwcheck.grade.submission import Refused
-from hwcheck.grade.values import Arr, Label, Map, Num, Seq, Sym, Value
+from hwcheck.grade.values import Arr, Label, Map, Num, ReadNum, Seq, Sym, Value
 from hwcheck.textnorm import number_text
 
 # Numbers up to 10^300: float-sized, so no step needs SymPy at huge precision.
@@ -209,8 +211,11 @@ def bracketed(text: str):
     return out if isinstance(out, list) else None
 
 
-def read(raw: Any, key: Value, *, variables: tuple[str, ...] = (), depth: int = 0) -> Value:
-    """Read ``raw`` as the kind of value ``key`` is; ``Unreadable`` if it cannot be."""
+def read(raw: Any, key: Value, *, variables: tuple[str, ...] = (), depth: int = 0,
+         readings: dict | None = None) -> Value:
+    """Read ``raw`` as the kind of value ``key`` is; ``Unreadable`` if it cannot be.
+
+    ``readings``: the problem's texts already read (``ProblemKey.readings``, see ``_scalar``)."""
     if depth > options.MAX_DEPTH:
         raise Unreadable("too_deep", limit=options.MAX_DEPTH)
     if isinstance(raw, Refused):  # the file reader refused this value (NaN, a key written twice)
@@ -221,16 +226,65 @@ def read(raw: Any, key: Value, *, variables: tuple[str, ...] = (), depth: int = 
         if rows is not None:
             raw = rows
     if isinstance(key, Arr):
-        return _read_array(raw, key, variables)
+        return _read_array(raw, key, variables, readings)
     if isinstance(key, Map):
-        return _read_map(raw, key, variables, depth)
+        return _read_map(raw, key, variables, depth, readings)
     if isinstance(key, Seq):
-        return _read_seq(raw, key, variables, depth)
+        return _read_seq(raw, key, variables, depth, readings)
     if isinstance(raw, (list, Mapping)):
         raise Unreadable("type", expected=expected_of(key), found=describe(raw))
     if isinstance(key, Label):
         return _read_label(raw, key)
-    return read_scalar(raw, variables)
+    return _scalar(raw, variables, readings)
+
+
+MAX_READINGS = 5_000  # texts remembered per problem (a few MB at most)
+MAX_READING_LENGTH = 200  # characters of a text remembered
+
+
+class _Refusal:
+    """An ``Unreadable`` remembered for its text: raised again as a new exception each time
+    (``Unreadable.at`` adds to its data on the way up)."""
+
+    __slots__ = ("code", "data")
+
+    def __init__(self, exc: Unreadable):
+        self.code, self.data = exc.code, dict(exc.data)
+
+    def again(self) -> Unreadable:
+        return Unreadable(self.code, **self.data)
+
+
+def _scalar(raw: Any, variables: tuple[str, ...], readings: dict | None) -> Value:
+    """``read_scalar``, remembered in ``readings`` (the problem's texts read so far: text -> value,
+    or the refusal): every student who writes an entry the same way (the key's own text, a common
+    mistake, a number) shares one reading, and the expression parser reads each text once per batch.
+    A reading depends on the text (for a number from the file, its digits as written) and the
+    problem's variables only, except past a time limit (``too_complex``, never remembered)."""
+    if readings is None:
+        return read_scalar(raw, variables)
+    kind = type(raw)
+    if kind is str:
+        text = raw.strip()
+    elif kind is Decimal:
+        text = ("decimal", str(raw))  # as written in the file: 1.50 is not 1.5 (significant digits)
+    else:
+        return read_scalar(raw, variables)
+    found = readings.get(text)
+    if found is not None:
+        if type(found) is _Refusal:
+            raise found.again()
+        return found
+    remember = len(readings) < MAX_READINGS and (kind is not str or len(text) <= MAX_READING_LENGTH)
+    try:
+        value = read_scalar(raw, variables)
+    except Unreadable as exc:
+        if remember and exc.code != "too_complex":
+            readings[text] = _Refusal(exc)
+        raise
+    if remember:
+        readings[text] = value
+    return value
 
 
 def _read_label(raw, key: Label) -> Value:
@@ -252,14 +306,16 @@ def read_scalar(raw: Any, variables: tuple[str, ...] = ()) -> Value:
     if isinstance(raw, int):
         if len(str(abs(raw))) > options.MAX_NUMBER_DIGITS:
             raise Unreadable("number_range", limit=options.MAX_NUMBER_DIGITS)
-        return Num(sp.Integer(raw), float(raw), str(raw))
+        return ReadNum((raw, 1), float(raw), str(raw))
     if isinstance(raw, float):  # only from Python callers; files give Decimal
         raw = Decimal(repr(raw))
     if isinstance(raw, Decimal):
         return _decimal(raw, str(raw))
     if not isinstance(raw, str):
         raise Unreadable("type", expected={"what": "number"}, found=describe(raw))
-    text = number_text(raw.strip())  # Persian digits, ٫ and ٬ read as a number (SPEC section 10)
+    text = raw.strip()
+    if not text.isascii():
+        text = number_text(text)  # Persian digits, ٫ and ٬ read as a number (SPEC section 10)
     if not text:
         raise Unreadable("empty")
     if len(text) > GRADE_LIMITS.max_length:
@@ -271,12 +327,12 @@ def read_scalar(raw: Any, variables: tuple[str, ...] = ()) -> Value:
         p, q = int(fraction.group(1)), int(fraction.group(2))
         if q == 0:
             raise Unreadable("parse", pointed=pointed(ParseError("division by zero", text, text.index("/"))))
-        value = sp.Rational(p, q)
         try:
-            approx = float(Fraction(p, q))
+            approx = p / q  # int division is correctly rounded, as float(Fraction(p, q))
         except OverflowError:
             approx = float("inf") if p > 0 else float("-inf")
-        return Num(value, approx, text)
+        common = gcd(p, q)  # q > 0: the ratio in lowest terms, as SymPy keeps it
+        return ReadNum((p // common, q // common), approx, text)
     if is_latex(text):
         text = _from_latex(text)
     _refuse_lookalikes(text)
@@ -334,7 +390,7 @@ def _decimal(d: Decimal, text: str) -> Num:
         raise Unreadable("not_finite", text=text)
     if abs(d.adjusted()) > options.MAX_NUMBER_DIGITS or len(d.as_tuple().digits) > options.MAX_NUMBER_DIGITS:
         raise Unreadable("number_range", limit=options.MAX_NUMBER_DIGITS)
-    return Num(sp.Rational(str(d)), float(d), text)
+    return ReadNum(d.as_integer_ratio(), float(d), text)
 
 
 def is_latex(raw: Any) -> bool:
@@ -383,11 +439,12 @@ def _refuse_lookalikes(text: str) -> None:
 
 
 def _nested_shape(raw: list) -> tuple[tuple[int, ...], list]:
-    """(shape, flat entries) of a rectangular nested list; ``Unreadable`` if ragged."""
+    """(shape, flat entries) of a rectangular nested list; ``Unreadable`` if ragged.
+    (Each level is checked with ``map``: the loops run in C, a matrix costs microseconds.)"""
     shape: list[int] = []
     level = [raw]
-    while level and all(isinstance(v, list) for v in level):
-        lengths = {len(v) for v in level}
+    while level and all(map(isinstance, level, repeat(list))):
+        lengths = set(map(len, level))
         if len(lengths) > 1:
             first = len(level[0])
             bad = next(i for i, v in enumerate(level) if len(v) != first)
@@ -395,16 +452,17 @@ def _nested_shape(raw: list) -> tuple[tuple[int, ...], list]:
         shape.append(lengths.pop())
         if len(shape) > 4:
             raise Unreadable("too_deep", limit=4)
-        nxt = [x for v in level for x in v]
+        nxt = list(chain.from_iterable(level))
         if len(nxt) > options.MAX_LEAVES:
             raise Unreadable("too_many", n=len(nxt), limit=options.MAX_LEAVES)
-        if any(isinstance(x, list) for x in nxt) and not all(isinstance(x, list) for x in nxt):
+        lists = sum(map(isinstance, nxt, repeat(list)))
+        if lists and lists != len(nxt):
             raise Unreadable("ragged_mixed", depth=len(shape))
         level = nxt
     return tuple(shape), level
 
 
-def _read_array(raw, key: Arr, variables) -> Arr:
+def _read_array(raw, key: Arr, variables, readings=None) -> Arr:
     labels = key.items and all(isinstance(v, Label) for v in key.items)
     if is_latex(raw) and key.size > 1:
         raw = _latex_rows(number_text(raw.strip()), key)
@@ -426,7 +484,7 @@ def _read_array(raw, key: Arr, variables) -> Arr:
         if isinstance(entry, Mapping):
             raise Unreadable("type", expected={"what": "number"}, found=describe(entry)).at(_index(n, shape))
         try:
-            items.append(_read_label(entry, key.items[0]) if labels else read_scalar(entry, variables))
+            items.append(_read_label(entry, key.items[0]) if labels else _scalar(entry, variables, readings))
         except Unreadable as exc:
             raise exc.at(_index(n, shape)) from None
     return Arr(shape, tuple(items))
@@ -452,7 +510,7 @@ def _index(n: int, shape: tuple[int, ...]) -> str:
     return "".join(f"[{i}]" for i in reversed(out))
 
 
-def _read_map(raw, key: Map, variables, depth) -> Map:
+def _read_map(raw, key: Map, variables, depth, readings=None) -> Map:
     if not isinstance(raw, Mapping):
         raise Unreadable("type", expected=expected_of(key), found=describe(raw))
     items, extra = [], []
@@ -465,13 +523,13 @@ def _read_map(raw, key: Map, variables, depth) -> Map:
         if value is None:
             continue  # a key left empty is graded as a missing entry
         try:
-            items.append((name, read(value, sub, variables=variables, depth=depth + 1)))
+            items.append((name, read(value, sub, variables=variables, depth=depth + 1, readings=readings)))
         except Unreadable as exc:
             raise exc.at(f".{name}") from None
     return Map(tuple(items), tuple(extra))
 
 
-def _read_seq(raw, key: Seq, variables, depth) -> Seq:
+def _read_seq(raw, key: Seq, variables, depth, readings=None) -> Seq:
     if not isinstance(raw, list):
         raise Unreadable("type", expected=expected_of(key), found=describe(raw))
     if len(raw) > options.MAX_LEAVES:
@@ -479,7 +537,7 @@ def _read_seq(raw, key: Seq, variables, depth) -> Seq:
     items = []
     for i, value in enumerate(raw[: len(key.items)]):
         try:
-            items.append(read(value, key.items[i], variables=variables, depth=depth + 1))
+            items.append(read(value, key.items[i], variables=variables, depth=depth + 1, readings=readings))
         except Unreadable as exc:
             raise exc.at(f"[{i}]") from None
     return Seq(tuple(items), len(raw))

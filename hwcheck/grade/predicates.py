@@ -101,15 +101,20 @@ def format_like(value: float, text: str = "", exact=None, sigfigs: int = 3) -> s
     places = max(0, sigfigs - 1 - magnitude)
     if found is not None and "e" not in text.lower():  # the student's decimals, up to 6 significant digits
         places = max(places, min(-found[1], max(0, 5 - magnitude)))
-    elif found is None and exact is not None and getattr(exact, "is_Rational", False) and len(str(exact)) <= 12:
-        return str(exact)
+    elif found is None and exact is not None and getattr(exact, "is_Rational", False):
+        shown = rational_text(exact)
+        if len(shown) <= 12:
+            return shown
     return f"{value:.{min(places, 15)}f}"
 
 
-def exactly_equal(given, expected) -> bool:
-    """Both exact SymPy numbers and equal (the cheap, certain case)."""
-    return given is not None and expected is not None and given.is_Rational and expected.is_Rational \
-        and given == expected
+def rational_text(x) -> str:
+    """``str(x)`` of a SymPy rational (``p/q``, or ``p``), without SymPy's printer.
+
+    >>> [rational_text(sp.Rational(p, q)) for p, q in ((1, 2), (-3, 7), (0, 1), (12, 1))]
+    ['1/2', '-3/7', '0', '12']
+    """
+    return str(x.p) if x.q == 1 else f"{x.p}/{x.q}"
 
 
 def labels_equal(given: str, expected: str) -> bool:

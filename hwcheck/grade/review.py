@@ -24,7 +24,8 @@ import json
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from hwcheck.errors import SpecError
 from hwcheck.grade.grader import GradeResult, ProblemGrade, tidy

@@ -34,7 +34,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping
+from collections.abc import Mapping  # isinstance through typing.Mapping is several times slower
+from typing import Any
 
 from hwcheck.errors import HwcheckError, SpecError, did_you_mean
 from hwcheck.grade import options
@@ -88,11 +89,14 @@ class _Pairs(dict):
 
 
 def _pairs(pairs):
-    out = _Pairs()
-    for key, value in pairs:
-        if key in out and out.duplicate is None:
-            out.duplicate = key
-        out[key] = value
+    out = _Pairs(pairs)
+    if len(out) < len(pairs):  # some key came twice: remember the first one repeated
+        seen = set()
+        for key, _ in pairs:
+            if key in seen:
+                out.duplicate = key
+                break
+            seen.add(key)
     return out
 
 
@@ -233,9 +237,48 @@ def _count_values(text: str, format: str) -> int:
     return count
 
 
+_PLAIN_VALUES = frozenset({str, int, bool, Decimal, type(None)})
+_PLAIN_KEYS = frozenset({str, int})
+
+
+def _plain(value, depth: int) -> tuple[int, bool] | None:
+    """(values below ``value``, some map has a key written twice) when ``value`` is a list or map
+    of plain data (keys text or int, values text, numbers, null, lists, maps) whose entries are at
+    most ``options.MAX_DEPTH`` deep; None when anything else is found (``_check_data`` then walks
+    it carefully, to name the problem). Each level is checked with C loops (``set(map(type, ...))``)."""
+    kind = type(value)
+    if kind is list:
+        items, twice = value, False
+    elif kind is _Pairs or kind is dict:
+        if not set(map(type, value)) <= _PLAIN_KEYS:
+            return None
+        items, twice = value.values(), getattr(value, "duplicate", None) is not None
+    else:
+        return None
+    if not items:
+        return 0, twice
+    if depth + 1 > options.MAX_DEPTH:
+        return None
+    nodes = len(items)
+    if set(map(type, items)) <= _PLAIN_VALUES:
+        return nodes, twice
+    for item in items:
+        if type(item) in _PLAIN_VALUES:
+            continue
+        below = _plain(item, depth + 1)
+        if below is None:
+            return None
+        nodes += below[0]
+        twice = twice or below[1]
+    return nodes, twice
+
+
 def _check_data(data, file: str) -> bool:
     """Only JSON data, bounded depth and size (iteratively). A path is built only for an error.
     True if some map has a key written twice."""
+    quick = _plain(data, 0)  # the usual case: plain data, nothing to name
+    if quick is not None and 1 + quick[0] <= options.MAX_NODES:
+        return quick[1]
     stack = [(data, None, None, 0)]  # value, parent entry, key in the parent, depth
     nodes = 0
     twice = False

@@ -40,11 +40,46 @@ class Num:
     def of(x, text: str = "") -> "Num":
         return Num(x, to_float(x), text or sp.sstr(x))
 
+    def ratio(self) -> tuple[int, int] | None:
+        """(numerator, denominator > 0) in lowest terms when the number is rational, else None."""
+        exact = self.exact
+        return (exact.p, exact.q) if exact is not None and exact.is_Rational else None
+
+
+class ReadNum(Num):
+    """A number a student wrote as a decimal, an integer or a fraction: its ``ratio`` is known at once
+    and its SymPy value (``exact``) is made on first use, since comparing it with a rational key
+    needs only the ratio. Otherwise a ``Num`` like any other.
+
+    >>> n = ReadNum((1, 8), 0.125, "0.125")
+    >>> n.ratio(), n.exact, n
+    ((1, 8), 1/8, Num(exact=1/8, value=0.125, text='0.125'))
+    """
+
+    def __init__(self, ratio: tuple[int, int], value: float, text: str = ""):
+        object.__setattr__(self, "_ratio", ratio)
+        object.__setattr__(self, "value", value)
+        object.__setattr__(self, "text", text)
+
+    def __getattr__(self, name: str):
+        if name != "exact":  # only reached for attributes not set (pickle asks for a few)
+            raise AttributeError(name)
+        p, q = self.__dict__["_ratio"]
+        exact = sp.Integer(p) if q == 1 else sp.Rational(p, q)
+        object.__setattr__(self, "exact", exact)
+        return exact
+
+    def ratio(self) -> tuple[int, int]:
+        return self._ratio
+
+    def __repr__(self) -> str:
+        return f"Num(exact={self.exact!r}, value={self.value!r}, text={self.text!r})"
+
 
 @dataclass(frozen=True)
 class Sym:
     expr: Any  # a SymPy expression with free symbols
-    text: str = ""
+    text: str = ""  # as written; for a key's expression, sp.sstr(expr) (or "")
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,9 @@ rules are written once, over whatever numbers the driver hands them:
   given, mpmath when f has exp, tanh, sqrt and the like.
 
 The gradient is differentiated once (``Objective``); exact points are
-substituted with ``xreplace``, floating points go through a lambdified
-function, so a 1,000-step trace costs milliseconds, not seconds.
+substituted with ``xreplace`` (a polynomial is evaluated in Python fractions),
+floating points go through a lambdified function, so a 1,000-step trace costs
+milliseconds, not seconds.
 
 Rules (``x`` the point, ``g`` the gradient, ``α`` the learning rate; vectors
 elementwise; ``t`` counts steps from 1):
@@ -31,6 +32,7 @@ elementwise; ``t`` counts steps from 1):
   correction m̂ = m / (1 − β₁ᵗ), ŝ = s / (1 − β₂ᵗ); x ← x − α m̂ / (√ŝ + ε)
 
 >>> from hwcheck.expr import parse_expr
+>>> from hwcheck.optim import Objective, Settings, run
 >>> f = Objective(parse_expr("x**2/2 + 5*y**2"), ["x", "y"])
 >>> f.gradient
 (x, 10*y)
@@ -43,15 +45,37 @@ elementwise; ``t`` counts steps from 1):
 
 from __future__ import annotations
 
+import importlib
+
 import sympy as sp  # noqa: F401 - the doctests above use it
 
-from hwcheck.optim.driver import RULES, Trace, run
-from hwcheck.optim.numbers import (EXACT_DIGITS, RADICAL_DIGITS, WORK_DIGITS, Undefined, is_readable, tidy,
-                                   to_dec, to_mp, to_sympy)
-from hwcheck.optim.objective import Objective
-from hwcheck.optim.quadratic import directions, mirrored, quadratic
-from hwcheck.optim.settings import BIAS_KEYS, FORMS, OPTIMIZERS, STATE_KEYS, Settings, settings_from, with_sign
-from hwcheck.optim.show import DETAIL_HEAD, DETAIL_TAIL, TABLE_HEAD, TABLE_TAIL, decimal_is_exact, shown_exact, window
-from hwcheck.optim.stationary import critical_points, hessian_test, nearest_critical, stationary
-from hwcheck.optim.verdicts import (Behaviour, Coordinate, coordinate, coordinates, differences, diverges, judge,
-                                    monotone_decrease, norm, oscillates, rises, sign_changes)
+# Each name and the module that defines it, loaded on first use (PEP 562): a kind that only reads
+# a finished trace (shown_exact, the verdicts) does not pay for the driver, the objective and the
+# stationary-point analysis. ``from hwcheck.optim import X`` works for every name here.
+_HOME = {
+    "driver": ("RULES", "Trace", "run"),
+    "numbers": ("EXACT_DIGITS", "RADICAL_DIGITS", "WORK_DIGITS", "Undefined", "is_readable", "tidy", "to_dec",
+                "to_mp", "to_sympy"),
+    "objective": ("Objective",),
+    "quadratics": ("directions", "mirrored", "quadratic"),
+    "settings": ("BIAS_KEYS", "FORMS", "OPTIMIZERS", "STATE_KEYS", "Settings", "settings_from", "with_sign"),
+    "show": ("DETAIL_HEAD", "DETAIL_TAIL", "TABLE_HEAD", "TABLE_TAIL", "decimal_is_exact", "shown_exact", "window"),
+    "critical": ("critical_points", "hessian_test", "nearest_critical", "stationary"),
+    "verdicts": ("Behaviour", "Coordinate", "coordinate", "coordinates", "differences", "diverges", "judge",
+                 "monotone_decrease", "norm", "oscillates", "rises", "sign_changes"),
+}
+_MODULE_OF = {name: module for module, names in _HOME.items() for name in names}
+__all__ = sorted(_MODULE_OF)
+
+
+def __getattr__(name: str):
+    if name not in _MODULE_OF:
+        raise AttributeError(f"module 'hwcheck.optim' has no attribute {name!r}")
+    module = importlib.import_module(f"hwcheck.optim.{_MODULE_OF[name]}")
+    for other in _HOME[_MODULE_OF[name]]:
+        globals()[other] = getattr(module, other)  # found directly next time
+    return globals()[name]
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_MODULE_OF))

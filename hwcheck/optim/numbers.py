@@ -13,6 +13,8 @@ Each backend offers the few operations the update rules take (``num``, ``sqrt``,
 from __future__ import annotations
 
 import decimal
+import importlib
+from contextlib import contextmanager
 
 import mpmath
 import sympy as sp
@@ -54,21 +56,60 @@ def _real_dec(v):
 
 
 def tidy(v):
-    """A canonical exact form: radicals expanded and denominators rationalised."""
+    """A canonical exact form: radicals expanded and denominators rationalised.
+
+    >>> tidy(1 / (sp.Rational(1, 10**7) + sp.sqrt(10) / 50))
+    (-10000000 + 2000000000000*sqrt(10))/399999999999
+    """
     v = sp.sympify(v)
     if v.is_Rational or v.has(sp.Function) or v.has(sp.E):
         return v
-    return sp.radsimp(sp.expand(v))
+    with _no_search_for_one_surd():
+        return sp.radsimp(sp.expand(v))
+
+
+_SIMPLIFY = importlib.import_module("sympy.simplify.simplify")  # the module, not the function it exports
+
+
+@contextmanager
+def _no_search_for_one_surd():
+    """radsimp asks ``nsimplify`` whether a numeric denominator is secretly a rational number, and
+    uses the answer only when it is one. That integer-relation search is 85% of radsimp's time on
+    an Adam step, whose denominators are a rational plus a rational multiple of √c (c an integer
+    that is not a square, or SymPy would have taken the root): such a number is never rational, so
+    for it the search is skipped, and radsimp goes on exactly as after a search that found nothing."""
+    search = _SIMPLIFY.nsimplify
+
+    def nsimplify(expr, *args, **kwargs):
+        return expr if _one_surd(expr) else search(expr, *args, **kwargs)
+    _SIMPLIFY.nsimplify = nsimplify
+    try:
+        yield
+    finally:
+        _SIMPLIFY.nsimplify = search
+
+
+def _one_surd(expr) -> bool:
+    """A rational plus b·√c (b rational ≠ 0, c a positive integer SymPy left under the root)."""
+    if not isinstance(expr, sp.Add):
+        return False
+    surds = [a for a in expr.args if not a.is_Rational]
+    if len(surds) != 1:
+        return False
+    coeff, root = surds[0].as_coeff_Mul()
+    return (coeff.is_Rational and root.is_Pow and root.exp == sp.S.Half and root.base.is_Integer
+            and root.base > 1)
 
 
 def is_readable(v) -> bool:
-    """Keep ``v`` exact? Short rationals, short readable radical forms."""
+    """Keep ``v`` exact? Short rationals, short readable radical forms (the digits are the
+    cheaper test, so they go first)."""
     if isinstance(v, sp.Float):
         return False
     if v.is_Rational:
         return len(str(abs(v.p))) <= EXACT_DIGITS and len(str(v.q)) <= EXACT_DIGITS
-    return readable(v) and all(len(str(abs(r.p))) <= RADICAL_DIGITS and len(str(r.q)) <= RADICAL_DIGITS
-                               for r in v.atoms(sp.Rational))
+    return all(len(str(abs(r.p))) <= RADICAL_DIGITS and len(str(r.q)) <= RADICAL_DIGITS
+               for r in v.atoms(sp.Rational)) and readable(v)
 
 
 def to_mp(v):

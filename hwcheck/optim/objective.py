@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import decimal
+from fractions import Fraction
 from typing import Callable, Sequence
 
 import sympy as sp
@@ -23,6 +24,7 @@ class Objective:
         # polynomials evaluate in decimal (fast); anything with functions in mpmath
         self.backend = _Dec if all(_polynomial(e) for e in (self.expr, *self.gradient)) else _Mp
         self._fast: tuple[Callable, Callable] | None = None
+        self._rational = _RationalPolynomials.of(self.expr, self.gradient, self.symbols)
 
     def _compiled(self):
         if self._fast is None:
@@ -32,10 +34,14 @@ class Objective:
         return self._fast
 
     def grad_exact(self, point) -> list:
+        if self._rational is not None and all(v.is_Rational for v in point):
+            return self._rational.gradient(point)
         sub = dict(zip(self.symbols, point))
         return [_real(tidy(g.xreplace(sub))) for g in self.gradient]
 
     def value_exact(self, point):
+        if self._rational is not None and all(v.is_Rational for v in point):
+            return self._rational.value(point)
         return _real(tidy(self.expr.xreplace(dict(zip(self.symbols, point)))))
 
     def grad_float(self, point) -> list:
@@ -85,6 +91,47 @@ class Objective:
         except Undefined:
             _undefined(len(out), points[len(out)], what="f")
         return out
+
+
+class _RationalPolynomials:
+    """f and its gradient when they are polynomials with rational coefficients, evaluated at a
+    rational point in Python fractions: the same Rational that ``xreplace`` gives, without building
+    and canonicalising a SymPy tree per point (a long exact trace evaluates thousands)."""
+
+    def __init__(self, polys):
+        self.polys = polys  # f, then ∂f/∂x_i: each a list of (exponents, Fraction coefficient)
+
+    @classmethod
+    def of(cls, expr, gradient, symbols) -> _RationalPolynomials | None:
+        polys = []
+        for e in (expr, *gradient):
+            if not _polynomial(e):
+                return None
+            try:
+                poly = sp.Poly(e, *symbols)
+            except sp.PolynomialError:
+                return None
+            if not all(c.is_Rational for c in poly.coeffs()):
+                return None
+            polys.append([(m, Fraction(int(c.p), int(c.q))) for m, c in poly.terms()])
+        return cls(polys)
+
+    @staticmethod
+    def _at(terms, point):
+        total = Fraction(0)
+        for exponents, c in terms:
+            for v, k in zip(point, exponents):
+                if k:
+                    c = c * v**k
+            total += c
+        return sp.Rational(total.numerator, total.denominator)
+
+    def value(self, point):
+        return self._at(self.polys[0], [Fraction(int(v.p), int(v.q)) for v in point])
+
+    def gradient(self, point) -> list:
+        point = [Fraction(int(v.p), int(v.q)) for v in point]
+        return [self._at(terms, point) for terms in self.polys[1:]]
 
 
 def _polynomial(expr) -> bool:

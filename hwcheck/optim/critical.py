@@ -1,4 +1,4 @@
-"""Where a run ends: the critical points of a one-variable polynomial, or the Hessian test."""
+"""Where a run ends: the critical points of a one-variable polynomial, or the Hessian test (``stationary``)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import mpmath
 import sympy as sp
 
 from hwcheck.expr import derivative
+from hwcheck.interval import enclose
 from hwcheck.nn import PRECISION
 from hwcheck.optim.numbers import to_mp
 from hwcheck.optim.objective import Objective
@@ -51,14 +52,14 @@ def critical_points(objective: Objective) -> dict | None:
     points = []
     for root in dict.fromkeys(roots):  # distinct, in increasing order
         m = roots.count(root)
+        x = root if root.is_Rational else _settled_number(root)
         if m % 2 == 0:
             kind = "flat"  # f′ does not change sign: neither a minimum nor a maximum
         else:
-            higher = poly.diff((s, m + 1)).as_expr().subs(s, root)
-            kind = "local_min" if sp.N(higher, 30) > 0 else "local_max"
+            higher = poly.diff((s, m + 1))
+            kind = "local_min" if _positive_at(higher, root, x) else "local_max"
         value = poly.as_expr().subs(s, root)
-        points.append({"x": root if root.is_Rational else _settled_number(root), "exact": root,
-                       "value": _settled_number(value), "kind": kind})
+        points.append({"x": x, "exact": root, "value": _settled_number(value), "kind": kind})
     lead = poly.LC()
     bounded = poly.degree() % 2 == 0 and lead > 0
     global_min = None
@@ -70,6 +71,23 @@ def critical_points(objective: Objective) -> dict | None:
                 p["kind"] = "global_min_tie"
     return {"name": objective.names[0], "points": points, "global_min": global_min, "bounded": bounded,
             "degree": poly.degree()}
+
+
+def _positive_at(poly, root, approx) -> bool:
+    """poly(root) > 0, for a root where poly is not 0 (f^(m+1) at a root of f′ of multiplicity m).
+
+    The 50-digit ``approx`` of an irrational root is within 10^-45 of it (relative), so interval
+    arithmetic over that neighbourhood gives the sign at once unless poly is nearly 0 there; only
+    then is the exact value evaluated to 30 digits."""
+    if root.is_Rational:
+        return poly.eval(root) > 0
+    (s,) = poly.gens
+    r = sp.Rational(approx)
+    near = (r - abs(r) / 10**45 - sp.Rational(1, 10**45), r + abs(r) / 10**45 + sp.Rational(1, 10**45))
+    bounds = enclose(poly.as_expr(), {s: near})
+    if bounds is not None and (bounds[0] > 0 or bounds[1] < 0):
+        return bounds[0] > 0
+    return sp.N(poly.as_expr().subs(s, root), 30) > 0
 
 
 def nearest_critical(cp: dict, point) -> int | None:

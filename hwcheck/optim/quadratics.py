@@ -6,6 +6,7 @@ import math
 
 import sympy as sp
 
+from hwcheck.interval import is_zero
 from hwcheck.optim.numbers import tidy
 from hwcheck.optim.objective import Objective
 
@@ -51,7 +52,7 @@ def quadratic(objective: Objective, learning_rate) -> dict | None:
             regime = "saddle"
         elif gap > 0:
             regime = "diverges"
-        elif gap == 0 or sp.simplify(gamma - threshold) == 0:
+        elif gap == 0 or is_zero(gamma - threshold):
             regime = "oscillates"
         elif mu == 0:
             regime = "flat"
@@ -100,4 +101,4 @@ def mirrored(factors_a, factors_b) -> bool:
     (True, False)
     """
     return len(factors_a) == len(factors_b) and all(
-        a != 0 and sp.simplify(a + b) == 0 for a, b in zip(factors_a, factors_b))
+        a != 0 and is_zero(a + b) for a, b in zip(factors_a, factors_b))
