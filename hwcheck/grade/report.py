@@ -103,6 +103,8 @@ def _part_template(lang: str):
 
 
 _PLAIN: dict = {}  # (lang, verdict, reveal) -> the text of a part with nothing more to say
+_TEXTS: dict = {}  # (lang, view_key(view)) -> the text: parts worded alike are rendered once
+MAX_TEXTS = 20_000
 
 
 def part_feedback(view: dict, lang: str = "en") -> str:
@@ -113,10 +115,66 @@ def part_feedback(view: dict, lang: str = "en") -> str:
     key = (lang, view.get("verdict"), view.get("reveal"))
     if plain and key in _PLAIN:
         return _PLAIN[key]
+    memo = None if plain else view_key(view)
+    if memo is not None:
+        memo = (lang, memo)
+        text = _TEXTS.get(memo)
+        if text is not None:
+            return text
     text = _blank_lines(_part_template(lang).render(**view).strip()) + "\n"
     if plain:
         _PLAIN[key] = text
+    elif memo is not None and len(_TEXTS) < MAX_TEXTS:
+        _TEXTS[memo] = text
     return text
+
+
+_ATOMS = frozenset({str, int, float, bool, type(None)})
+
+
+def view_key(view: Mapping) -> str | None:
+    """Everything a part's template can see in ``view``, as one text: two views with the same key
+    are worded the same. A comparison counts by its public fields (the template sees its notes
+    and counts; the entries it lists are ``view["details"]``), an unreadable answer by its code
+    and data. None when the view holds anything else (then it is simply rendered).
+
+    >>> view_key({"verdict": "incorrect", "score": 1, "details": (("[0]", "2", "3", "different"),)})
+    "(('verdict', 'incorrect'), ('score', 1), ('details', (('[0]', '2', '3', 'different'),)))"
+    """
+    from hwcheck.grade.compare import Comparison
+    from hwcheck.grade.parse import Unreadable
+
+    items = []
+    for name, value in view.items():
+        kind = type(value)
+        if kind is Comparison:
+            value = ("Comparison", value.total, value.right, value.undecided, value.wrong, value.n_wrong,
+                     value.notes)
+        elif kind is Unreadable:
+            value = ("Unreadable", value.code, value.data)
+        if not _plain_data(value):
+            return None
+        items.append((name, value))
+    return repr(tuple(items))  # repr tells 1, 1.0 and True apart, which == and hash do not
+
+
+def _plain_data(value, depth: int = 0) -> bool:
+    """Text, numbers, None, and tuples, lists and dicts of them (what ``repr`` shows in full)."""
+    kind = type(value)
+    if kind in _ATOMS:
+        return True
+    if depth > 8:
+        return False
+    if kind is dict:
+        if not set(map(type, value)) <= _ATOMS:
+            return False
+        value = value.values()
+    elif kind is not tuple and kind is not list:
+        return False
+    kinds = set(map(type, value))
+    if kinds <= _ATOMS:
+        return True
+    return all(_plain_data(v, depth + 1) for v in value)
 
 
 @lru_cache(maxsize=8)
