@@ -288,8 +288,11 @@ def test_results_from_workers_word_their_feedback_again(tmp_path):
     from hwcheck.grade import report
 
     problems, files = _class(tmp_path)
-    results = {j: api.grade_files(files[:6], problems=problems, jobs=j).results for j in (1, 2)}
-    assert results[1] == results[2]
+    batches = {j: api.grade_files(files[:6], problems=problems, jobs=j) for j in (1, 2)}
+    assert batches[1].rows == batches[2].rows  # answers and results alike (the answers travel packed too)
+    plain = {j: [{pid: dict(parts) for pid, parts in r.answers.items()} for r in b.rows] for j, b in batches.items()}
+    assert plain[1] == plain[2] and any(plain[2])
+    results = {j: b.results for j, b in batches.items()}
     for reveal in ("verdicts", "values", "steps"):
         assert [report.format_result(r, "md", reveal=reveal) for r in results[1]] == \
             [report.format_result(r, "md", reveal=reveal) for r in results[2]]

@@ -449,71 +449,80 @@ class _Graded:
     reports: Mapping[str, str]  # suffix -> text: ``.md``, ``.json`` and the format's own
     before_review: GradeResult | None = None  # the result before a TA's score changed it (for on_progress)
 
-    def __reduce__(self):  # sent by a worker: each part's view travels packed
-        row = replace(self.row, result=_packed(self.row.result))
+    def __reduce__(self):  # sent by a worker: what the parent rarely reads travels packed (``_Packed``)
+        row = replace(self.row, answers=_Packed.mapping(self.row.answers), result=_packed(self.row.result))
         return _Graded, (row, self.used, self.reports, _packed(self.before_review))
 
 
 def _packed(result: GradeResult | None) -> GradeResult | None:
-    """``result`` with its parts' views packed (``_PackedView``): together, since they share the key's values."""
+    """``result`` with its parts' views packed together (they share the key's values)."""
     if result is None:
         return None
     views = [part.view for problem in result.problems for part in problem.parts]
-    if all(view is None or isinstance(view, _PackedView) for view in views):
+    if all(view is None or isinstance(view, _Opened) for view in views):
         return result
-    from multiprocessing.reduction import ForkingPickler
-
-    packed = _Views(bytes(ForkingPickler.dumps(views)))
+    packed = _Packed.of(views)
     index = iter(range(len(views)))
 
     def pack(part):
         i = next(index)
-        return part if part.view is None else replace(part, view=_PackedView(packed, i))
+        return part if part.view is None else replace(part, view=_Opened(packed, i))
 
     return replace(result, problems=tuple(replace(problem, parts=tuple(map(pack, problem.parts)))
                                           for problem in result.problems))
 
 
-class _Views:
-    """The pickled views of one result, unpickled on first use."""
+class _Packed:
+    """Values a worker pickled, unpickled in the parent on first use. A submission's answers (exact
+    decimals) and its parts' views (SymPy numbers; what ``report.revealed`` words feedback from) take
+    most of the time a row takes to unpickle, and a batch never reads them after the worker: the
+    reviews were applied and the reports rendered there."""
 
     def __init__(self, data: bytes):
         self.data = data
-        self._views: list | None = None
+        self._values: list | None = None
+
+    @classmethod
+    def of(cls, values: list) -> "_Packed":
+        from multiprocessing.reduction import ForkingPickler
+
+        return cls(bytes(ForkingPickler.dumps(values)))
+
+    @classmethod
+    def mapping(cls, mapping: Mapping) -> Mapping:
+        return mapping if isinstance(mapping, _Opened) else _Opened(cls.of([mapping]), 0)
 
     def __getitem__(self, i: int):
-        if self._views is None:
+        if self._values is None:
             import pickle
 
-            self._views = pickle.loads(self.data)
-        return self._views[i]
+            self._values = pickle.loads(self.data)
+        return self._values[i]
 
     def __reduce__(self):
-        return _Views, (self.data,)
+        return _Packed, (self.data,)
 
 
-class _PackedView(Mapping):
-    """A part's ``view`` (what ``report.revealed`` words its feedback from) as a worker sent it: opened
-    on first use. Its SymPy numbers take most of the time a result takes to unpickle, and a batch
-    never reads them (the reports were rendered in the worker)."""
+class _Opened(Mapping):
+    """The mapping ``packed[index]``, read-only, unpickled on first use."""
 
-    def __init__(self, views: _Views, index: int):
-        self._views, self._index = views, index
-
-    def _opened(self) -> Mapping:
-        return self._views[self._index]
+    def __init__(self, packed: _Packed, index: int):
+        self._packed, self._index = packed, index
 
     def __getitem__(self, key):
-        return self._opened()[key]
+        return self._packed[self._index][key]
 
     def __iter__(self):
-        return iter(self._opened())
+        return iter(self._packed[self._index])
 
     def __len__(self) -> int:
-        return len(self._opened())
+        return len(self._packed[self._index])
+
+    def __repr__(self) -> str:
+        return repr(self._packed[self._index])
 
     def __reduce__(self):
-        return _PackedView, (self._views, self._index)
+        return _Opened, (self._packed, self._index)
 
 
 def _grade_file(path: Path, keys: KeySet, *, lang: str, variants, reviews, fmt: str | None) -> _Graded:
