@@ -70,7 +70,7 @@ def check(given, parts) -> None:
 
 
 def _objective(given) -> optim.Objective:
-    return optim.Objective(given.f, list(given.start))
+    return optim.objective(given.f, tuple(given.start))
 
 
 def _run(given, learning_rate, sign=1):

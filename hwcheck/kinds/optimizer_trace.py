@@ -130,7 +130,7 @@ def _check_unit(values, prefix) -> None:
 
 
 def _objective(given):
-    return optim.Objective(given.f, list(given.start)) if given.f is not None else None
+    return optim.objective(given.f, tuple(given.start)) if given.f is not None else None
 
 
 def _trace(given, optimizer=None, objective=None, **override) -> optim.Trace:

@@ -56,7 +56,7 @@ _HOME = {
     "driver": ("RULES", "Trace", "run"),
     "numbers": ("EXACT_DIGITS", "RADICAL_DIGITS", "WORK_DIGITS", "Undefined", "is_readable", "tidy", "to_dec",
                 "to_mp", "to_sympy"),
-    "objective": ("Objective",),
+    "objective": ("Objective", "objective"),
     "quadratics": ("directions", "mirrored", "quadratic"),
     "settings": ("BIAS_KEYS", "FORMS", "OPTIMIZERS", "STATE_KEYS", "Settings", "settings_from", "with_sign"),
     "show": ("DETAIL_HEAD", "DETAIL_TAIL", "TABLE_HEAD", "TABLE_TAIL", "decimal_is_exact", "shown_exact", "window"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import decimal
 from fractions import Fraction
+from functools import lru_cache
 from typing import Callable, Sequence
 
 import sympy as sp
@@ -24,7 +25,13 @@ class Objective:
         # polynomials evaluate in decimal (fast); anything with functions in mpmath
         self.backend = _Dec if all(_polynomial(e) for e in (self.expr, *self.gradient)) else _Mp
         self._fast: tuple[Callable, Callable] | None = None
-        self._rational = _RationalPolynomials.of(self.expr, self.gradient, self.symbols)
+        self._rational_polys: _RationalPolynomials | None | bool = False  # built on first use
+
+    @property
+    def _rational(self) -> _RationalPolynomials | None:
+        if self._rational_polys is False:
+            self._rational_polys = _RationalPolynomials.of(self.expr, self.gradient, self.symbols)
+        return self._rational_polys
 
     def _compiled(self):
         if self._fast is None:
@@ -91,6 +98,13 @@ class Objective:
         except Undefined:
             _undefined(len(out), points[len(out)], what="f")
         return out
+
+
+@lru_cache(maxsize=64)
+def objective(expr, names: tuple) -> Objective:
+    """The ``Objective`` of f in these variables, made once: a problem's runs (compared rates, the
+    misconceptions) share its gradient and its compiled evaluators."""
+    return Objective(expr, names)
 
 
 class _RationalPolynomials:

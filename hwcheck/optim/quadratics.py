@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import sympy as sp
 
@@ -23,22 +24,10 @@ def quadratic(objective: Objective, learning_rate) -> dict | None:
     >>> q["L"], q["threshold"], q["regime"], q["factor"]
     (20, 1/10, 'converges', 19/20)
     """
-    syms = objective.symbols
-    if not syms or len(syms) > 4:
+    curvature = _curvature(objective)
+    if curvature is None:
         return None
-    try:
-        poly = sp.Poly(objective.expr, *syms)
-    except sp.PolynomialError:
-        return None
-    if poly.total_degree() > 2 or any(not c.is_number for c in poly.coeffs()):
-        return None
-    H = sp.ImmutableMatrix(sp.hessian(objective.expr, syms))
-    try:
-        eigen = H.eigenvals()
-    except Exception:  # noqa: BLE001 - an eigenvalue SymPy cannot write in radicals
-        return None
-    lams = sorted((sp.nsimplify(sp.radsimp(v)) if not v.is_Rational else v for v in eigen),
-                  key=lambda v: float(sp.N(v, 30)))
+    H, lams, minimiser = curvature
     L, mu = lams[-1], lams[0]
     gamma = sp.sympify(learning_rate)
     factors = [sp.Abs(1 - gamma * lam) for lam in lams]
@@ -64,10 +53,8 @@ def quadratic(objective: Objective, learning_rate) -> dict | None:
            "best_rate": None, "steps_per_digit": None, "diagonal": diagonal,
            "axes": {objective.names[i]: H[i, i] for i in range(H.shape[0])} if diagonal else None,
            "minimiser": None, "directions": directions(lams, gamma)}
-    if H.det() != 0:
-        # ∇f(x) = H x + ∇f(0) = 0 at the one stationary point x* = −H⁻¹ ∇f(0)
-        g0 = sp.Matrix([g.xreplace({s: 0 for s in syms}) for g in objective.gradient])
-        out["minimiser"] = [tidy(v) for v in -(H.inv() * g0)]
+    if minimiser is not None:
+        out["minimiser"] = list(minimiser)
     if mu > 0:
         out["condition"] = L / mu
         out["best_rate"] = sp.Rational(2) / (L + mu)  # minimises max |1 − γλ|
@@ -75,6 +62,34 @@ def quadratic(objective: Objective, learning_rate) -> dict | None:
         if 0 < f < 1:
             out["steps_per_digit"] = math.ceil(math.log(10) / -math.log(f))
     return out
+
+
+@lru_cache(maxsize=64)
+def _curvature(objective: Objective):
+    """What does not depend on γ, once per f (a problem compares several rates): the Hessian, its
+    eigenvalues in increasing order and the stationary point; None when f is not a quadratic."""
+    syms = objective.symbols
+    if not syms or len(syms) > 4:
+        return None
+    try:
+        poly = sp.Poly(objective.expr, *syms)
+    except sp.PolynomialError:
+        return None
+    if poly.total_degree() > 2 or any(not c.is_number for c in poly.coeffs()):
+        return None
+    H = sp.ImmutableMatrix(sp.hessian(objective.expr, syms))
+    try:
+        eigen = H.eigenvals()
+    except Exception:  # noqa: BLE001 - an eigenvalue SymPy cannot write in radicals
+        return None
+    lams = sorted((sp.nsimplify(sp.radsimp(v)) if not v.is_Rational else v for v in eigen),
+                  key=lambda v: float(sp.N(v, 30)))
+    minimiser = None
+    if H.det() != 0:
+        # ∇f(x) = H x + ∇f(0) = 0 at the one stationary point x* = −H⁻¹ ∇f(0)
+        g0 = sp.Matrix([g.xreplace({s: 0 for s in syms}) for g in objective.gradient])
+        minimiser = tuple(tidy(v) for v in -(H.inv() * g0))
+    return H, lams, minimiser
 
 
 def directions(eigenvalues, gamma) -> list[dict]:
