@@ -96,7 +96,7 @@ def _pooled(fn, items: Sequence, workers: int, context, redo) -> Iterator:
 
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,
                                initargs=(fn, redo))
-    finished = False
+    futures = []
     try:
         chunks = _chunks(len(items), workers)
         futures = [(chunk, pool.submit(_run_chunk, [items[i] for i in chunk])) for chunk in chunks]
@@ -108,11 +108,10 @@ def _pooled(fn, items: Sequence, workers: int, context, redo) -> Iterator:
                 outcomes = [_AGAIN] * len(chunk)
             for i, outcome in zip(chunk, outcomes):
                 yield _settle(outcome, fn, items[i])
-        finished = True
     finally:
-        if not finished:  # an error, or the caller stopped early: no worker goes on computing
+        if not all(future.done() for _, future in futures):  # an error, or the caller stopped early
             for process in list((getattr(pool, "_processes", None) or {}).values()):
-                process.terminate()
+                process.terminate()  # no worker goes on computing what nobody will read
         pool.shutdown(wait=True, cancel_futures=True)
 
 
