@@ -35,7 +35,7 @@ import sympy as sp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from hwcheck import api  # noqa: E402
+from hwcheck import solving  # noqa: E402
 from hwcheck.grade import batch, grader  # noqa: E402
 from hwcheck.grade.values import Arr, Label, Map, Num, Seq, Sym  # noqa: E402
 
@@ -162,8 +162,8 @@ def measure(n: int = 300, keys=None, problems: Path = ROOT / "problems") -> dict
 def main(n: int = 300) -> None:
     problems = ROOT / "problems"
     solved = []
-    real_solve = api.solve
-    api.solve = lambda p: solved.append(p.id) or real_solve(p)
+    real_solve = solving.solve
+    solving.solve = lambda p: solved.append(p.id) or real_solve(p)
     start = time.perf_counter()
     keys = batch.load_keys(problems)
     for _ in keys:  # build every key (solve once, misconceptions once)

@@ -1,9 +1,11 @@
-"""Each kind's solve time on its shipped problems, as a ratio to `python -c "import sympy"`.
+"""Each kind's solve time on its shipped problems, as a ratio to `python -c "import sympy, numpy"`.
 
     python bench/bench_kinds.py [--repeat N] [PROBLEM.yaml ...]
 
-Every `hwcheck solve --no-figures` runs as a whole process (figures are drawn by matplotlib, a separate cost), interleaved with the baseline so that machine load
-affects both alike; the figure is the median of N runs. Goal: ratio ≤ 1.5 for every kind.
+Every `hwcheck solve --no-figures` runs as a whole process (figures are drawn by matplotlib, a separate cost), each
+run paired with a run of the baseline just before it so that machine load affects both alike; the figure is the
+median of N runs. Goal: ratio ≤ 1.5 for every kind. ``measure()`` returns the worst ratio per kind (for a combined
+bench script).
 """
 
 from __future__ import annotations
@@ -19,6 +21,33 @@ from timing import PYTHON, paired  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 GOAL = 1.5
+BASELINE = [PYTHON, "-c", "import sympy, numpy"]
+
+
+def timings(files=None, repeat: int = 5) -> list[dict]:
+    """One row per spec: ``{kind, problem, time, baseline, ratio}`` (seconds, medians of ``repeat`` runs)."""
+    import yaml
+
+    files = list(files) if files else sorted((ROOT / "problems").glob("*.yaml"))
+    kind_of = {f: yaml.safe_load(f.read_text(encoding="utf-8"))["kind"] for f in files}
+    with tempfile.TemporaryDirectory() as out:
+        commands = {f.stem: hwcheck_argv() + ["solve", str(f), "--no-figures", "-o", f"{out}/{f.stem}.md"]
+                    for f in files}
+        times = paired(commands, BASELINE, repeat=repeat)
+    return [{"kind": kind_of[f], "problem": f.stem, "time": times[f.stem][0], "baseline": times[f.stem][1],
+             "ratio": times[f.stem][0] / times[f.stem][1]} for f in files]
+
+
+def worst_per_kind(rows) -> dict[str, float]:
+    worst: dict[str, float] = {}
+    for row in rows:
+        worst[row["kind"]] = max(worst.get(row["kind"], 0.0), row["ratio"])
+    return worst
+
+
+def measure(files=None, repeat: int = 5) -> dict[str, float]:
+    """The worst ratio per kind over its shipped problems (or ``files``), to `import sympy, numpy`."""
+    return worst_per_kind(timings(files, repeat))
 
 
 def main(argv=None) -> int:
@@ -26,26 +55,17 @@ def main(argv=None) -> int:
     parser.add_argument("problems", nargs="*", type=Path)
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args(argv)
-    import yaml
-
-    files = args.problems or sorted((ROOT / "problems").glob("*.yaml"))
-    kind_of = {f: yaml.safe_load(f.read_text(encoding="utf-8"))["kind"] for f in files}
-    baseline = [PYTHON, "-c", "import sympy"]
-    with tempfile.TemporaryDirectory() as out:
-        commands = {f.stem: hwcheck_argv() + ["solve", str(f), "--no-figures", "-o", f"{out}/{f.stem}.md"]
-                    for f in files}
-        times = paired(commands, baseline, repeat=args.repeat)
-    print(f'each run paired with a run of python -c "import sympy" just before it; medians of {args.repeat}\n')
-    print(f"{'kind':<24}{'problem':<40}{'time':>9}{'sympy':>9}{'ratio':>8}")
-    worst: dict[str, float] = {}
-    for f in files:
-        t, base = times[f.stem]
-        ratio = t / base
-        worst[kind_of[f]] = max(worst.get(kind_of[f], 0), ratio)
-        print(f"{kind_of[f]:<24}{f.stem:<40}{t * 1000:7.0f} ms{base * 1000:7.0f} ms{ratio:8.2f}")
+    rows = timings(args.problems, args.repeat)
+    print(f'each run paired with a run of python -c "import sympy, numpy" just before it; medians of {args.repeat}\n')
+    print(f"{'kind':<24}{'problem':<40}{'time':>9}{'baseline':>11}{'ratio':>8}")
+    for row in rows:
+        print(f"{row['kind']:<24}{row['problem']:<40}{row['time'] * 1000:7.0f} ms{row['baseline'] * 1000:8.0f} ms"
+              f"{row['ratio']:8.2f}")
+    worst = worst_per_kind(rows)
     over = {k: r for k, r in worst.items() if r > GOAL}
     print(f"\nworst ratio per kind: max {max(worst.values()):.2f} (goal ≤ {GOAL});",
           "all kinds within the goal" if not over else "over the goal: " + ", ".join(sorted(over)))
+    print("  " + ", ".join(f"{k} {r:.2f}" for k, r in sorted(worst.items(), key=lambda kr: -kr[1])))
     return 0 if not over else 1
 
 

@@ -1,5 +1,9 @@
 """The Python API behind the CLI: one function per command, defaults here.
 
+This module is the façade: it composes the core (``solving``, ``problem_set``, ``files``,
+``figures``, ``render``, ``grade``, ``variants``) and nothing in the core imports it back
+(``tests/test_layering.py``). The core's public names are re-exported here.
+
 >>> p = load_problem_text("{kind: init_bounds, given: {scheme: he_normal, n_in: 50, n_out: 10}}")
 >>> solve(p).answers["std"]
 1/5
@@ -8,66 +12,22 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable
 
 from hwcheck import kinds, limits, render
-from hwcheck.errors import HwcheckError, Invalid, SpecError
+from hwcheck.errors import HwcheckError
+from hwcheck.files import (current_umask, file_mode, make_folder, os_message, publish_folder,  # noqa: F401
+                           write_atomic, writing)
 from hwcheck.model import Problem, Solution
-from hwcheck.spec import load_problem, problem_from_mapping, read_yaml, spec_files
+from hwcheck.problem_set import KeySetError, validate
+from hwcheck.solving import guarded, load_problem_text, solve, timeout_error  # noqa: F401
+from hwcheck.spec import load_problem
 
 __all__ = ["load_problem", "load_problem_text", "solve", "render_solution", "solve_file", "render_sheet", "sheet_file",
            "write_keys", "validate", "list_kinds", "write_atomic", "write_solution", "plan_figures",
            "grade_file", "grade_files", "load_assignment", "problems_for", "sheet", "build_autograder",
            "write_variants", "write_practice"]
-
-FIGURES_MISSING = "matplotlib is not installed, so no figures were drawn (pip install matplotlib)"
-
-
-def load_problem_text(text: str, *, file: str = "<text>", default_id: str = "problem") -> Problem:
-    """Read a spec from YAML text (handy in tests and notebooks)."""
-    return problem_from_mapping(read_yaml(text, file), file=file, default_id=default_id)
-
-
-def solve(problem: Problem, *, timeout: float | None = limits.SOLVE_SECONDS) -> Solution:
-    """Solve a checked problem exactly, within ``timeout`` seconds (None: no limit).
-
-    Some inputs are found wrong only while solving (f undefined along an optimizer's path); the
-    kind raises ``Invalid`` and it reaches the user as a ``SpecError`` naming the file and key.
-    Running out of time, or numbers too large to handle, is a ``SpecError`` too.
-    """
-    with guarded(problem.path, timeout):
-        return kinds.get(problem.kind).solve(problem.given)
-
-
-def timeout_error(file: str, seconds: float) -> SpecError:
-    """The one line for a spec that ran out of its time budget."""
-    return SpecError(file, "", f"a problem checked and solved within the time limit of {seconds:g} s "
-                     "(--timeout SECONDS to change it)", "it still running when the limit was reached")
-
-
-@contextmanager
-def guarded(file: str, timeout: float | None):
-    """Run a block of work on one spec: under a hard-stopped time budget, with an ``Invalid`` from
-    a solver, numbers beyond the limits and a time-out all turned into a ``SpecError`` for ``file``."""
-    try:
-        with limits.hard_exit(timeout, str(timeout_error(file, timeout or 0))), limits.budget(timeout):
-            yield
-    except limits.Expired as exc:
-        raise timeout_error(file, exc.seconds) from None
-    except Invalid as exc:
-        key = exc.key.lstrip(".")
-        raise SpecError(file, f"given.{key}" if key else "given", exc.expected, exc.found,
-                        exc.hint) from None
-    except (OverflowError, MemoryError, RecursionError, ValueError, ZeroDivisionError) as exc:
-        found = limits.resource_problem(exc)
-        if found is None:
-            raise
-        raise SpecError(file, "given", "inputs whose numbers stay within hwcheck's limits while solving "
-                        "(README, 'Limits')", found) from None
 
 
 def render_solution(problem: Problem, solution: Solution | None = None, *, format: str = "md",
@@ -92,25 +52,35 @@ def solve_file(path: str | Path, *, format: str = "md", lang: str = "en",
         return render_solution(problem, solve(problem, timeout=None), format=format, lang=lang)
 
 
-def draw_svgs(items, stem: str) -> dict[str, str]:
-    """Draw a kind's figures as SVG text, ``{file name: svg}`` (for pages that inline them)."""
-    from hwcheck import figures as fig
-
-    with tempfile.TemporaryDirectory() as tmp:
-        return {d["file"]: Path(d["path"]).read_text(encoding="utf-8") for d in fig.write(items, tmp, stem, "svg")}
-
-
 def solution_page(problem: Problem, solution: Solution, *, lang: str = "en", figures: bool = True,
                   drawn: dict[str, str] | None = None) -> tuple[str, list[str]]:
     """The worked solution as one self-contained HTML page (``hwcheck.html``), its figures inlined
     as SVG; returns ``(html, notes)``. ``drawn`` reuses figures already drawn (``{file: svg}``)."""
+    from hwcheck import figures as fig
     from hwcheck import html
 
     render.environment(lang)  # an unknown language fails here, before any drawing
     planned, items, notes = plan_figures(problem, solution, figures=figures)
-    svgs = drawn if drawn is not None else (draw_svgs(items, problem.id) if items else {})
+    svgs = drawn if drawn is not None else (fig.svgs(items, problem.id) if items else {})
     text = render.document(problem, solution, "md", lang, figures=planned)
     return html.page(text, lang, title=problem.title, figures=svgs), notes
+
+
+def plan_figures(problem: Problem, solution: Solution, *, figures: bool = True,
+                 fmt: str = "svg") -> tuple[list[dict], list, list[str]]:
+    """The figures of a solution: ``([{name, file}], figures to draw, notes)`` (``hwcheck.figures.plan``)."""
+    from hwcheck import figures as fig
+
+    return fig.plan(problem, solution, figures=figures, fmt=fmt)
+
+
+def __getattr__(name: str):
+    # hwcheck.figures is imported only where figures are drawn, so its note is looked up on use
+    if name == "FIGURES_MISSING":
+        from hwcheck.figures import FIGURES_MISSING
+
+        return FIGURES_MISSING
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class Written(list):
@@ -119,21 +89,6 @@ class Written(list):
     def __init__(self, paths=(), notes=()):
         super().__init__(paths)
         self.notes = list(notes)
-
-
-def plan_figures(problem: Problem, solution: Solution, *, figures: bool = True,
-                 fmt: str = "svg") -> tuple[list[dict], list, list[str]]:
-    """The figures of a solution: ``([{name, file}], draw items, notes)``; nothing when the
-    kind has no ``figures`` hook, ``figures`` is false, or matplotlib is missing (a note says so)."""
-    from hwcheck import figures as fig
-
-    hook = fig.hook(problem.kind) if figures else None
-    if hook is None:
-        return [], [], []
-    if not fig.available():
-        return [], [], [FIGURES_MISSING]
-    items = list(hook(problem.given, solution))
-    return [{"name": name, "file": fig.file_name(problem.id, name, fmt)} for name, _ in items], items, []
 
 
 def write_solution(spec: str | Path, output: str | Path, *, format: str = "md", lang: str = "en",
@@ -169,39 +124,9 @@ def write_solution(spec: str | Path, output: str | Path, *, format: str = "md", 
     return Written([output] + drawn, notes)
 
 
-def validate(paths: Iterable[str | Path], *,
-             timeout: float | None = limits.SOLVE_SECONDS) -> tuple[list[Problem], list[SpecError]]:
-    """Check every spec under ``paths`` (each within ``timeout`` seconds); return the good
-    problems and the errors. Ids must be unique in the set, also ignoring case (they become
-    file names, and some file systems ignore case)."""
-    problems, errors = [], []
-    paths = list(paths)
-    try:
-        files = spec_files(paths)
-    except OSError as exc:
-        raise HwcheckError(os_message(exc)) from None
-    for f in files:
-        try:
-            with guarded(str(f), timeout):
-                problems.append(load_problem(f))
-        except SpecError as exc:
-            errors.append(exc)
-    seen: dict[str, Problem] = {}
-    for p in problems:
-        other = seen.get(p.id.casefold())
-        if other is not None:
-            same = "also used by" if other.id == p.id else f"the same file name as {other.id!r} in"
-            errors.append(SpecError(p.path, "id", "an id unique in the set (ignoring case)",
-                                    f"{p.id!r}, {same} {other.path}"))
-        seen.setdefault(p.id.casefold(), p)
-    if not files:
-        errors.append(SpecError(", ".join(map(str, paths)) or ".", "", "problem specs (*.yaml)", "none"))
-    return problems, errors
-
-
 def write_keys(paths: Iterable[str | Path], *, out: str | Path = "solutions", lang: str = "en",
                figures: bool = True, assignment: str | Path | None = None, format: str = "md",
-               timeout: float | None = limits.SOLVE_SECONDS) -> list[Path]:
+               timeout: float | None = limits.SOLVE_SECONDS, jobs: int = 1) -> list[Path]:
     """``hwcheck key``: solve every spec; write ``<id>.md``, ``<id>.json`` and ``KEY.md``,
     and the figures of kinds that draw them (``<id>-<figure>.svg``; not with ``figures=False``).
     With ``format="html"``, also ``<id>.html`` and ``KEY.html``: self-contained pages that link
@@ -211,10 +136,13 @@ def write_keys(paths: Iterable[str | Path], *, out: str | Path = "solutions", la
     anything is written; the new set is then built in a staging folder and swapped into place,
     so a reader sees the old set or the new one, never a mix, and a bad spec or a run stopped
     midway leaves the output folder as it was. Files in the folder that this run does not
-    write are kept. The list returned also has ``notes``.
+    write are kept. The list returned also has ``notes``. ``jobs``: processes that solve, render
+    and draw the specs (``hwcheck.parallel``); the files are the same bytes whatever it is.
     """
     from hwcheck import figures as fig
+    from hwcheck import parallel
 
+    parallel.check_jobs(jobs)
     if format not in ("md", "html"):
         raise HwcheckError(f"unknown format {format!r}; expected one of md, html")
     render.environment(lang)  # an unknown language fails before anything is solved
@@ -223,30 +151,42 @@ def write_keys(paths: Iterable[str | Path], *, out: str | Path = "solutions", la
     if errors:
         raise KeySetError(errors)
     out = Path(out)
-    documents: dict[str, str | bytes] = {}
-    pages: dict[str, str] = {}
-    entries = []
-    pictures: list[tuple[str, bytes]] = []
-    notes: list[str] = []
-    drawings = []
-    for problem in problems:
+
+    def one(problem: Problem) -> dict:  # checked, solved, rendered and drawn (in a worker when jobs > 1)
         with guarded(problem.path, timeout):
             solution = solve(problem, timeout=None)
             planned, items, remarks = plan_figures(problem, solution, figures=figures)
-            notes.extend(n for n in remarks if n not in notes)
-            documents[f"{problem.id}.md"] = render.document(problem, solution, "md", lang, figures=planned)
-            documents[f"{problem.id}.json"] = render_solution(problem, solution, format="json", lang=lang)
-            entries.append({"problem": problem, "answers": render.answer_views(problem, solution, lang),
-                            "instructor": render.instructor_view(problem, lang)})
-        drawings.append((problem, solution, items))
-    for problem, solution, items in drawings:  # figures after all documents, in problem order
-        with guarded(problem.path, timeout):
-            drawn = fig.render(items, problem.id) if items else []
-            pictures.extend(drawn)
-            if format == "html":  # the figures drawn once, inlined in the page and written beside it
-                svgs = {name: data.decode("utf-8") if isinstance(data, bytes) else data for name, data in drawn}
-                pages[f"{problem.id}.html"] = solution_page(problem, solution, lang=lang, figures=figures,
-                                                            drawn=svgs)[0]
+            made = {"remarks": remarks,
+                    "md": render.document(problem, solution, "md", lang, figures=planned),
+                    "json": render_solution(problem, solution, format="json", lang=lang),
+                    "answers": render.answer_views(problem, solution, lang),
+                    "instructor": render.instructor_view(problem, lang)}
+        try:  # a figure's error is raised once every spec is solved, in problem order
+            with guarded(problem.path, timeout):
+                made["drawn"] = fig.render(items, problem.id) if items else []
+                if format == "html":  # the figures drawn once, inlined in the page and written beside it
+                    svgs = {name: data.decode("utf-8") if isinstance(data, bytes) else data
+                            for name, data in made["drawn"]}
+                    made["page"] = solution_page(problem, solution, lang=lang, figures=figures, drawn=svgs)[0]
+        except Exception as exc:  # noqa: BLE001 - raised below, after the other specs' errors
+            made["failed"] = exc
+        return made
+
+    documents: dict[str, str | bytes] = {}
+    entries = []
+    notes: list[str] = []
+    made = []
+    for problem, m in zip(problems, parallel.ordered_map(one, problems, jobs=jobs, redo=lambda m: "failed" in m)):
+        notes.extend(n for n in m["remarks"] if n not in notes)
+        documents[f"{problem.id}.md"] = m["md"]
+        documents[f"{problem.id}.json"] = m["json"]
+        entries.append({"problem": problem, "answers": m["answers"], "instructor": m["instructor"]})
+        made.append(m)
+    for m in made:
+        if "failed" in m:
+            raise m["failed"]
+    pictures = [picture for m in made for picture in m["drawn"]]  # figures after all documents, in problem order
+    pages = {f"{problem.id}.html": m["page"] for problem, m in zip(problems, made) if "page" in m}
     documents["KEY.md"] = render.key_document(entries, lang)
     if format == "html":
         from hwcheck import html
@@ -282,14 +222,6 @@ def sheet_file(paths: Iterable[str | Path], *, format: str = "md", lang: str = "
 SHEET_FORMATS = ("md", "tex", "html")
 
 
-class KeySetError(HwcheckError):
-    """Several specs of a set are invalid; each error is one line."""
-
-    def __init__(self, errors: list[SpecError]):
-        self.errors = errors
-        super().__init__("\n".join(str(e) for e in errors))
-
-
 def list_kinds() -> list[dict]:
     """Every registered kind with its given keys and parts."""
     out = []
@@ -305,220 +237,39 @@ def list_kinds() -> list[dict]:
     return out
 
 
-def write_atomic(path: str | Path, text: str | bytes) -> None:
-    """Write ``text`` (or bytes) to ``path`` through a temporary file, so no reader sees half of it.
-
-    The file gets the mode an ordinary ``open()`` would give it: the mode of the file it
-    replaces, or 0666 less the umask for a new file. A path that exists and is not a regular
-    file (``/dev/null``, a pipe) is written directly: replacing it would destroy it. ``OSError``
-    (a read-only folder, a full disk) is left to the caller; ``writing`` turns it into one line.
-    """
-    path = Path(path)
-    data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
-    if path.exists() and not path.is_file():
-        with open(path, "wb") as f:
-            f.write(data)
-        return
-    mode = file_mode(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:60]}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fchmod(f.fileno(), mode) if hasattr(os, "fchmod") else None
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
-def file_mode(path: Path) -> int:
-    """The permission bits ``open(path, "w")`` would leave: those of the existing file, or
-    0666 less the process's umask."""
-    import stat
-
-    try:
-        return stat.S_IMODE(os.stat(path).st_mode)
-    except OSError:
-        return 0o666 & ~current_umask()
-
-
-def current_umask() -> int:
-    try:  # Linux: read it without changing it (os.umask is process-wide and not thread-safe)
-        with open("/proc/self/status", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError):
-        pass
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def os_message(exc: OSError) -> str:
-    """One line for a failed file operation: the path and the system's reason."""
-    target = exc.filename if exc.filename is not None else ""
-    reason = exc.strerror or type(exc).__name__
-    return f"cannot write {target}: {reason}" if target else f"cannot write: {reason}"
-
-
-@contextmanager
-def writing(target: str | Path):
-    """Turn an ``OSError`` while writing ``target`` into one clear ``HwcheckError`` line."""
-    try:
-        yield
-    except OSError as exc:
-        if exc.filename is None or Path(str(exc.filename)).name.startswith("."):  # our temporary or staging name
-            exc.filename = str(target)
-        raise HwcheckError(os_message(exc)) from None
-
-
-def make_folder(folder: Path) -> None:
-    """``mkdir -p``; a file in the way is named as such."""
-    for part in [folder, *folder.parents]:
-        if part.exists() and not part.is_dir():
-            raise NotADirectoryError(20, "a file is in the way of the folder", str(part))
-        if part.exists():
-            break
-    folder.mkdir(parents=True, exist_ok=True)
-
-
-def publish_folder(out: str | Path, files: dict) -> None:
-    """Write ``files`` (name -> text or bytes) into the folder ``out`` as one change.
-
-    The files are written into a staging folder first; the staging folder then receives the
-    files of ``out`` that this run does not write (hard links, or copies), and is swapped with
-    ``out`` in one rename (``renameat2(RENAME_EXCHANGE)`` on Linux). Where a swap cannot be
-    made (``out`` is the working folder or a mount point, another system), the staged files
-    are moved into ``out`` one by one, figures first and ``KEY.md`` last. A failure or a kill
-    before the swap leaves ``out`` as it was.
-    """
-    import shutil
-
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise NotADirectoryError(20, "a file is in the way of the folder", str(out))
-    real = out.resolve() if out.exists() else out.absolute()
-    swap = not out.exists() or _swappable(real)
-    stage = None
-    if swap:
-        make_folder(real.parent)
-        try:
-            stage = Path(tempfile.mkdtemp(prefix=f".{real.name[:60]}.staging-", dir=real.parent))
-        except OSError:
-            swap = False
-    if not swap:
-        make_folder(real)
-        stage = Path(tempfile.mkdtemp(prefix=".hwcheck-staging-", dir=real))
-
-    def cleanup():
-        shutil.rmtree(stage, ignore_errors=True)
-
-    try:
-        for name, data in files.items():
-            write_atomic(stage / name, data)
-        if not swap:
-            order = sorted(files, key=lambda n: (n == "KEY.md", not n.endswith(".svg"), n))
-            for name in order:
-                os.replace(stage / name, real / name)
-            return
-        if real.exists():
-            _carry_over(real, stage, set(files) | {stage.name})
-            os.chmod(stage, os.stat(real).st_mode & 0o7777)
-            if not _exchange(stage, real):
-                old = real.with_name(stage.name + "-old")
-                os.rename(real, old)
-                try:
-                    os.rename(stage, real)
-                except OSError:
-                    os.rename(old, real)
-                    raise
-                stage = old
-        else:
-            os.chmod(stage, 0o777 & ~current_umask())
-            os.rename(stage, real)
-    finally:
-        cleanup()
-
-
-def _swappable(real: Path) -> bool:
-    """Can ``real`` be replaced by a rename? Not the working folder (or one above it), not a
-    mount point."""
-    try:
-        cwd = Path.cwd().resolve()
-    except OSError:
-        return False
-    if real == cwd or real in cwd.parents or os.path.ismount(real):
-        return False
-    return os.stat(real).st_dev == os.stat(real.parent).st_dev
-
-
-def _carry_over(old: Path, stage: Path, skip: set) -> None:
-    """Bring the entries of ``old`` that this run does not write into ``stage`` (hard links
-    where possible, else copies), keeping symbolic links as links."""
-    import shutil
-
-    def link_or_copy(src, dst):
-        try:
-            os.link(src, dst, follow_symlinks=False)
-        except OSError:
-            shutil.copy2(src, dst, follow_symlinks=False)
-
-    for entry in os.scandir(old):
-        if entry.name in skip:
-            continue
-        target = stage / entry.name
-        if entry.is_dir(follow_symlinks=False):
-            shutil.copytree(entry.path, target, symlinks=True, copy_function=link_or_copy)
-        else:
-            link_or_copy(entry.path, target)
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Swap two paths atomically (Linux ``renameat2`` with ``RENAME_EXCHANGE``); False where
-    the system cannot."""
-    import ctypes
-    import sys
-
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    at_fdcwd, rename_exchange = -100, 2
-    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
-
-
 # -- variants and practice (SPEC section 7); the work is in hwcheck.variants ------------
 
 def write_variants(specs: Iterable[str | Path] = (), *, roster: str | Path, out: str | Path, lang: str = "en",
-                   assignment: str | Path | None = None, on_progress=None) -> Written:
+                   assignment: str | Path | None = None, on_progress=None, jobs: int = 1) -> Written:
     """``hwcheck variants``: each student's concrete specs and problem sheet in ``OUT/<student>/``,
     the instructor's keys in ``OUT/keys/<student>/``, and ``OUT/variants.csv``.
 
     Every variant is drawn and self-tested before anything is written; re-running gives the same bytes.
+    ``jobs``: processes that draw and render the students' variants (the same bytes whatever it is).
     """
-    from hwcheck import variants
+    from hwcheck import parallel, variants
 
+    parallel.check_jobs(jobs)
     students = variants.read_roster(roster)
-    drawn = variants.build(problems_for(specs, assignment=assignment), students, on_progress=on_progress)
+    drawn = variants.build(problems_for(specs, assignment=assignment), students, on_progress=on_progress, jobs=jobs)
     out = Path(out)
-    documents: dict[Path, str] = {out / variants.INDEX: variants.index_text(students)}
-    for student, items in drawn.items():
+
+    def one(student: str) -> dict[Path, str]:  # a student's specs, keys and sheet (in a worker when jobs > 1)
         folder = variants.folder_name(student)
+        items = drawn[student]
+        made: dict[Path, str] = {}
         for v in items:
-            documents[out / folder / f"{v.problem.id}.yaml"] = variants.dump_spec(v.raw)
+            made[out / folder / f"{v.problem.id}.yaml"] = variants.dump_spec(v.raw)
             solution = solve(v.problem)
-            documents[out / "keys" / folder / f"{v.problem.id}.json"] = render_solution(
+            made[out / "keys" / folder / f"{v.problem.id}.json"] = render_solution(
                 v.problem, solution, format="json", lang=lang)
-            documents[out / "keys" / folder / f"{v.problem.id}.md"] = render.document(v.problem, solution, "md", lang)
-        documents[out / folder / "sheet.md"] = render_sheet([v.problem for v in items], format="md", lang=lang)
+            made[out / "keys" / folder / f"{v.problem.id}.md"] = render.document(v.problem, solution, "md", lang)
+        made[out / folder / "sheet.md"] = render_sheet([v.problem for v in items], format="md", lang=lang)
+        return made
+
+    documents: dict[Path, str] = {out / variants.INDEX: variants.index_text(students)}
+    for made in parallel.ordered_map(one, list(drawn), jobs=jobs):
+        documents.update(made)
     for path, text in documents.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(path, text)
@@ -622,7 +373,8 @@ def grade_file(path: str | Path, *, problems: str | Path | None = None, format: 
 
 def grade_files(paths: Iterable[str | Path], *, problems: str | Path | None = None, out: str | Path | None = None,
                 format: str = "md", lang: str = "en", assignment: str | Path | None = None,
-                reviewed: str | Path | None = None, on_progress=None, variants: str | Path | None = None):
+                reviewed: str | Path | None = None, on_progress=None, variants: str | Path | None = None,
+                jobs: int = 1):
     """``hwcheck grade FILE... --out DIR``: grade a class, each problem solved once.
 
     Returns a ``hwcheck.grade.batch.Batch``: a ``Row`` for every file (graded, or why not), the
@@ -630,14 +382,15 @@ def grade_files(paths: Iterable[str | Path], *, problems: str | Path | None = No
     ``<stem>.md`` and ``<stem>.json`` (``<stem>.results.json`` too with ``format="gradescope"``), and
     the folder gets ``grades.csv`` (a row per file, with its status), ``summary.md`` and
     ``review.csv``; files an earlier run wrote there and this one did not are removed (all writes
-    atomic). ``reviewed``: a ``review.csv`` with a TA's scores to merge in.
+    atomic). ``reviewed``: a ``review.csv`` with a TA's scores to merge in. ``jobs``: processes that
+    read, grade and report the files; the keys are solved once, here, before (the same bytes whatever it is).
     """
     from hwcheck.grade import batch
 
     _check_format(format, lang)
     keys = _grading_keys(problems, assignment)
     return batch.grade_many(paths, keys, out=out, lang=lang, fmt=format, reviewed=reviewed,
-                            on_progress=on_progress, variants=_variant_keys(variants, keys))
+                            on_progress=on_progress, variants=_variant_keys(variants, keys), jobs=jobs)
 
 
 def _variant_keys(variants: str | Path | None, keys):

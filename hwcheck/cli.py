@@ -51,6 +51,18 @@ def _seconds(timeout: float) -> float | None:
     return timeout or None
 
 
+def _default_jobs() -> int:
+    from hwcheck.parallel import default_jobs
+
+    return default_jobs()
+
+
+def _jobs_option(what: str):
+    return click.option("--jobs", "-j", type=click.IntRange(min=1), default=_default_jobs,
+                        show_default="the number of usable cores", metavar="N",
+                        help=f"Processes that {what}; any N gives the same output.")
+
+
 def _assignment_option(help_text: str):
     return click.option("--assignment", type=click.Path(dir_okay=False),
                         help=help_text + " (SPEC 6: its problems, weights and grading defaults).")
@@ -159,8 +171,9 @@ def solve(spec: str, fmt: str, output: str | None, lang: str, no_figures: bool, 
 @click.option("--format", "fmt", type=click.Choice(["md", "html"]), default="md", show_default=True,
               help="html: also write <id>.html and KEY.html, self-contained pages that link each other.")
 @_timeout_option
+@_jobs_option("solve and draw the specs")
 def key(paths: tuple[str, ...], out: str, lang: str, no_figures: bool, assignment: str | None, fmt: str,
-        timeout: float) -> None:
+        timeout: float, jobs: int) -> None:
     """Write answer keys for every spec in PATHS (files or folders), and their figures.
 
     The new set replaces the old one in one step: a reader of the folder sees
@@ -172,7 +185,7 @@ def key(paths: tuple[str, ...], out: str, lang: str, no_figures: bool, assignmen
         click.echo("error: give spec files or folders, or --assignment FILE (one of the two)", err=True)
         sys.exit(2)
     written = _run(api.write_keys, paths, out=out, lang=lang, figures=not no_figures, assignment=assignment,
-                   format=fmt, timeout=_seconds(timeout))
+                   format=fmt, timeout=_seconds(timeout), jobs=jobs)
     problems = sum(1 for p in written if str(p).endswith(".json"))
     click.echo(f"wrote {len(written)} files to {out}/ ({problems} problems and KEY.md)", err=True)
     for note in getattr(written, "notes", []):
@@ -262,8 +275,9 @@ Exit status:
 @click.option("--variants", type=click.Path(file_okay=False, exists=True),
               help="A folder written by 'hwcheck variants': grade each student against their own numbers.")
 @lang_option("the feedback")
+@_jobs_option("read, grade and report the files (with --out)")
 def grade(files: tuple[str, ...], problems: str | None, assignment: str | None, fmt: str, out: str | None,
-          reviewed: str | None, variants: str | None, lang: str) -> None:
+          reviewed: str | None, variants: str | None, lang: str, jobs: int) -> None:
     """Grade student submissions (JSON or YAML) against the problems.
 
     Every file gets a row in grades.csv: graded, or why not. Answers to
@@ -290,7 +304,7 @@ def grade(files: tuple[str, ...], problems: str | None, assignment: str | None, 
             click.echo(f"warning: {files[0]}: {line}", err=True)
         sys.exit(3 if text.warnings else 0)
     kwargs = dict(problems=problems, assignment=assignment, out=out, format=fmt, lang=lang, reviewed=reviewed,
-                  variants=variants)
+                  variants=variants, jobs=jobs)
     if sys.stderr.isatty():
         with click.progressbar(length=len(files), label="grading", file=sys.stderr) as bar:
             batch = _run(api.grade_files, files, **kwargs, on_progress=lambda path, graded: bar.update(1))
@@ -353,7 +367,8 @@ def autograder(assignment: str | None, output: str, wheel: str | None, lang: str
 @click.option("-o", "--out", required=True, type=click.Path(file_okay=False),
               help="Folder for <student>/ (specs and sheet), keys/<student>/ and variants.csv.")
 @lang_option("the sheets and keys")
-def variants(specs: tuple[str, ...], assignment: str | None, roster: str, out: str, lang: str) -> None:
+@_jobs_option("draw and write the students' variants")
+def variants(specs: tuple[str, ...], assignment: str | None, roster: str, out: str, lang: str, jobs: int) -> None:
     """Give every student of a roster their own numbers (the specs' vary: blocks).
 
     \b
@@ -369,9 +384,10 @@ def variants(specs: tuple[str, ...], assignment: str | None, roster: str, out: s
     if sys.stderr.isatty() and count > 1:
         with click.progressbar(length=count, label="drawing variants", file=sys.stderr) as bar:
             written = _run(api.write_variants, specs, roster=roster, out=out, lang=lang, assignment=assignment,
-                           on_progress=lambda student: bar.update(1))
+                           on_progress=lambda student: bar.update(1), jobs=jobs)
     else:
-        written = _run(api.write_variants, specs, roster=roster, out=out, lang=lang, assignment=assignment)
+        written = _run(api.write_variants, specs, roster=roster, out=out, lang=lang, assignment=assignment,
+                       jobs=jobs)
     click.echo(f"wrote {len(written)} files to {out}/ for {count} student(s)", err=True)
 
 

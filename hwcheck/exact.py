@@ -3,7 +3,9 @@
 An ``ExactArray`` holds integer numerators (NumPy int64 while they fit,
 Python ints otherwise) over one common denominator, so a 128x128 convolution
 runs at NumPy speed and stays exact. Entries that are not rational (``sqrt(2)``)
-fall back to a NumPy object array of SymPy numbers.
+fall back to a NumPy object array of SymPy numbers. SymPy is imported only for
+those (and for ``sympy()``/``tolist()``): single entries are Python ints and
+``Fraction``s.
 
 >>> a = ExactArray.from_sympy([[1, "1/2"], ["1/3", 0]])
 >>> a.den, a.num.tolist()
@@ -12,17 +14,19 @@ fall back to a NumPy object array of SymPy numbers.
 Matrix([
 [7/6, 1/2],
 [1/3, 1/6]])
+>>> ExactArray.from_fractions([1, Fraction(1, 2)], (2,)).entry((1,)), total(a)
+(Fraction(1, 2), Fraction(11, 6))
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from math import lcm
+from functools import partial
+from math import gcd, lcm
 from typing import Any
 
 import numpy as np
-import sympy as sp
 
 # Keep int64 arithmetic when every intermediate stays below this bound.
 _INT64_SAFE = 2**62
@@ -39,6 +43,12 @@ class ExactArray:
 
     # -- construction ----------------------------------------------------
     @classmethod
+    def from_fractions(cls, values: list, shape: tuple[int, ...]) -> "ExactArray":
+        """From a flat row-major list of ints and Fractions (no SymPy)."""
+        den = lcm(*(v.denominator for v in values)) if values else 1
+        return cls(_int_array([v.numerator * (den // v.denominator) for v in values], shape), den)
+
+    @classmethod
     def from_rows(cls, rows: list) -> "ExactArray":
         """From nested lists of Python ints (fast) or any exact numbers."""
         flat = [v for row in rows for v in row] if rows and isinstance(rows[0], list) else list(rows)
@@ -50,6 +60,8 @@ class ExactArray:
     @classmethod
     def from_sympy(cls, values) -> "ExactArray":
         """From a SymPy matrix, nested lists of numbers, or a NumPy array."""
+        import sympy as sp
+
         if isinstance(values, sp.MatrixBase):
             fast = _from_domain_matrix(values)
             if fast is not None:
@@ -84,37 +96,51 @@ class ExactArray:
         return ExactArray(fn(self.num), self.den)
 
     # -- conversion ------------------------------------------------------
-    def entry(self, index) -> sp.Expr:
+    def entry(self, index):
+        """One entry: an int, a Fraction, or (symbolic arrays) a SymPy number."""
         value = self.num[index]
         if self.symbolic:
             return value
-        return sp.Rational(int(value), self.den)
+        if self.den == 1:
+            return int(value)
+        return Fraction(int(value), self.den)
 
-    def sympy(self) -> sp.ImmutableMatrix:
+    def sympy(self):
+        """A SymPy ImmutableMatrix."""
+        import sympy as sp
+
         return sp.ImmutableMatrix(self.tolist())
 
     def tolist(self) -> list:
         """Nested lists of SymPy numbers."""
         if self.symbolic:
             return self.num.tolist()
+        import sympy as sp
+
         den = self.den
         return _nest(self.num, lambda v: sp.Rational(int(v), den))
 
     def floats(self) -> list:
-        """Nested lists of floats, each correctly rounded from the exact value."""
+        """Nested lists of floats, each correctly rounded from the exact value (ints when ``den`` is 1)."""
         if self.symbolic:
+            import sympy as sp
+
             return _nest(self.num, lambda v: float(sp.N(v, 20)))
         if self.den == 1:
-            return _nest(self.num, int)
+            return self.num.tolist()  # Python ints
         den = self.den
-        return _nest(self.num, lambda v: float(Fraction(int(v), den)))
+        # int / int is correctly rounded in Python, as float(Fraction(v, den)) is
+        return _nest_lists(self.num.tolist(), lambda v: v / den)
 
     def strings(self) -> list:
-        """Nested lists of exact values in SymPy syntax."""
+        """Nested lists of exact values in SymPy syntax (``3``, ``-1/2``)."""
         if self.symbolic:
+            import sympy as sp
+
             return _nest(self.num, sp.sstr)
-        den = self.den
-        return _nest(self.num, lambda v: str(Fraction(int(v), den)))
+        if self.den == 1:
+            return _nest_lists(self.num.tolist(), str)
+        return _nest_lists(self.num.tolist(), partial(_ratio_text, den=self.den))
 
     def is_integer(self) -> bool:
         if self.symbolic:
@@ -122,7 +148,7 @@ class ExactArray:
         return self.den == 1 or not np.any(np.asarray(self.num % self.den, dtype=object) != 0)
 
 
-def _from_domain_matrix(m: sp.MatrixBase) -> "ExactArray | None":
+def _from_domain_matrix(m) -> "ExactArray | None":
     """Integer/rational matrices straight from SymPy's internal DomainMatrix (ZZ or QQ).
 
     Converting 16,000 entries through SymPy objects costs ~100 ms; the domain
@@ -142,9 +168,26 @@ def _from_domain_matrix(m: sp.MatrixBase) -> "ExactArray | None":
 
 
 def _nest(arr: np.ndarray, fn) -> list:
-    if arr.ndim == 0:
-        return fn(arr.item())
-    return [_nest(a, fn) for a in arr]
+    if isinstance(arr, np.ndarray):
+        if arr.ndim == 0:
+            return fn(arr.item())
+        return [_nest(a, fn) for a in arr]
+    return fn(arr.item() if isinstance(arr, np.generic) else arr)  # an entry of an object array
+
+
+def _nest_lists(rows, fn) -> list:
+    """``fn`` applied to every number of nested lists (from ``ndarray.tolist()``)."""
+    if not isinstance(rows, list):
+        return fn(rows)
+    if rows and isinstance(rows[0], list):
+        return [_nest_lists(r, fn) for r in rows]
+    return [fn(v) for v in rows]
+
+
+def _ratio_text(num: int, den: int) -> str:
+    """``num/den`` in lowest terms as SymPy (and ``Fraction``) write it: ``3/4``, ``-1/2``, ``5``."""
+    g = gcd(num, den)
+    return str(num // g) if den == g else f"{num // g}/{den // g}"
 
 
 def _int_array(nums, shape) -> np.ndarray:
@@ -185,28 +228,45 @@ def as_objects(a: ExactArray) -> np.ndarray:
     """The entries as an object array of SymPy numbers."""
     if a.symbolic:
         return a.num
+    import sympy as sp
+
     out = np.empty(a.shape, dtype=object)
     out.ravel()[:] = [sp.Rational(int(v), a.den) for v in a.num.ravel()]
     return out
 
 
 def plus_scalar(a: ExactArray, c) -> ExactArray:
-    """``a + c`` for a SymPy number ``c``."""
-    c = sp.sympify(c)
+    """``a + c`` for a number ``c`` (an int, a Fraction or a SymPy number)."""
     if c == 0:
         return a
-    if a.symbolic or not c.is_Rational:
-        return ExactArray(as_objects(a) + c, 0)
-    den = lcm(a.den, int(c.q))
-    num = a.num.astype(object) * (den // a.den) + int(c.p) * (den // int(c.q))
+    q = _fraction(c)
+    if a.symbolic or q is None:
+        import sympy as sp
+
+        return ExactArray(as_objects(a) + sp.sympify(c), 0)
+    den = lcm(a.den, q.denominator)
+    num = a.num.astype(object) * (den // a.den) + q.numerator * (den // q.denominator)
     return ExactArray(_int_array(list(num.ravel()), a.shape), den)
 
 
-def total(a: ExactArray) -> sp.Expr:
-    """The exact sum of all entries."""
+def _fraction(c) -> Fraction | None:
+    """``c`` as a Fraction when it is rational (an int, a Fraction, a SymPy Rational), else None."""
+    if isinstance(c, Fraction):
+        return c
+    if isinstance(c, int) and not isinstance(c, bool):
+        return Fraction(c)
+    if getattr(c, "is_Rational", False):
+        return Fraction(int(c.p), int(c.q))
+    return None
+
+
+def total(a: ExactArray):
+    """The exact sum of all entries: a Fraction (a SymPy number for a symbolic array)."""
     if a.symbolic:
+        import sympy as sp
+
         return sp.Add(*a.num.ravel())
-    return sp.Rational(int(a.num.astype(object).sum()), a.den)
+    return Fraction(int(a.num.astype(object).sum()), a.den)
 
 
 def to_plain(value: Any) -> Any:

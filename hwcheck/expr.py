@@ -364,10 +364,13 @@ def is_finite_number(value) -> bool:
         return False
 
 
+@lru_cache(maxsize=1024)
 def derivative(expr, var):
     """``d expr / d var``, with the step function at 0 taken as 0 (relu'(0) = 0, as PyTorch).
 
-    SymPy differentiates ``Max(0, x)`` to ``Heaviside(x)``, whose value at 0 is 1/2.
+    SymPy differentiates ``Max(0, x)`` to ``Heaviside(x)``, whose value at 0 is 1/2. Kept for the
+    next call with the same expression: a kind's check, its solve and its misconceptions ask for the
+    same derivatives (SymPy expressions are immutable, so sharing the result is safe).
 
     >>> derivative(parse_expr("relu(x)"), symbol("x")).subs(symbol("x"), 0)
     0

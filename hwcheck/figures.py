@@ -1,19 +1,20 @@
-"""Figures beside a worked solution: an optional kind hook and deterministic files.
+"""Figures beside a worked solution: an optional kind hook, drawn into deterministic files.
 
-A kind may define ``figures(given, solution) -> list of (name, draw)``; each
-``draw(figure)`` fills a fresh ``matplotlib.figure.Figure``. ``write`` saves
-them as ``<stem>-<name>.svg`` (or ``.png``) with no date, no software version,
-a fixed SVG hash salt, and the ids matplotlib varies between versions (clip
-paths, markers, glyphs) renumbered by ``normalize_svg``, so regenerating a key
-does not change its bytes.
+A kind may define ``figures(given, solution) -> list of hwcheck.model.Figure``:
+plain data (a name, the kind of drawing, what it shows), so kinds never import
+this module. ``plan`` asks the kind, ``render`` draws each figure into a fresh
+``matplotlib.figure.Figure`` with the function ``DRAWINGS`` names for its kind,
+and ``write`` saves them as ``<stem>-<name>.svg`` (or ``.png``) with no date,
+no software version, a fixed SVG hash salt, and the ids matplotlib varies
+between versions (clip paths, markers, glyphs) renumbered by
+``normalize_svg``, so regenerating a key does not change its bytes.
 matplotlib (Agg, no pyplot) is imported only here, only when drawing.
 
-The drawing helpers below are shared by the optimisation kinds. Their inputs
-are plain data: runs ``{"label", "iterates", "values"}`` with SymPy numbers.
+The drawings below are those of the optimisation kinds. Their inputs are plain
+data: runs ``{"label", "iterates", "values"}`` with SymPy numbers.
 
->>> names = [n for n, _ in hook("gradient_descent")(*_example())]
->>> names
-['path', 'loss']
+>>> [(f.name, f.kind) for f in hook("gradient_descent")(*_example())]
+[('path', 'curve'), ('loss', 'values')]
 >>> hook("init_bounds") is None
 True
 """
@@ -26,10 +27,13 @@ import re
 from pathlib import Path
 from typing import Callable, Sequence
 
+from hwcheck.model import Figure, Problem, Solution
+
 FORMATS = ("svg", "png")
 SIZE = (6.4, 4.6)  # inches
 GRID = 121  # contour samples per axis
 MAX_MARKERS = 60  # iterates drawn with a marker each; longer paths are lines
+FIGURES_MISSING = "matplotlib is not installed, so no figures were drawn (pip install matplotlib)"
 
 
 def available() -> bool:
@@ -51,40 +55,60 @@ def file_name(stem: str, name: str, fmt: str = "svg") -> str:
     return f"{stem}-{name}.{fmt}"
 
 
-def write(items: Sequence[tuple[str, Callable]], folder: str | Path, stem: str, fmt: str = "svg") -> list[dict]:
-    """Draw every item and save it as ``folder/<stem>-<name>.<fmt>``; returns ``[{name, file, path}]``."""
-    from hwcheck.api import write_atomic
+def plan(problem: Problem, solution: Solution, *, figures: bool = True,
+         fmt: str = "svg") -> tuple[list[dict], list[Figure], list[str]]:
+    """The figures of a solution: ``([{name, file}], figures to draw, notes)``; nothing when the
+    kind has no ``figures`` hook, ``figures`` is false, or matplotlib is missing (a note says so)."""
+    declare = hook(problem.kind) if figures else None
+    if declare is None:
+        return [], [], []
+    if not available():
+        return [], [], [FIGURES_MISSING]
+    items = list(declare(problem.given, solution))
+    return [{"name": item.name, "file": file_name(problem.id, item.name, fmt)} for item in items], items, []
+
+
+def write(items: Sequence[Figure], folder: str | Path, stem: str, fmt: str = "svg") -> list[dict]:
+    """Draw every figure and save it as ``folder/<stem>-<name>.<fmt>``; returns ``[{name, file, path}]``."""
+    from hwcheck.files import write_atomic
 
     folder = Path(folder)
     out = []
-    for (name, _), (file, data) in zip(items, render(items, stem, fmt)):
+    for item, (file, data) in zip(items, render(items, stem, fmt)):
         write_atomic(folder / file, data)
-        out.append({"name": name, "file": file, "path": folder / file})
+        out.append({"name": item.name, "file": file, "path": folder / file})
     return out
 
 
-def render(items: Sequence[tuple[str, Callable]], stem: str, fmt: str = "svg") -> list[tuple[str, bytes]]:
-    """Draw every item in memory: ``[(<stem>-<name>.<fmt>, bytes)]``."""
+def svgs(items: Sequence[Figure], stem: str) -> dict[str, str]:
+    """Draw every figure as SVG text, ``{file name: svg}`` (for pages that inline them); line ends
+    read as a text file reads them."""
+    return {file: io.TextIOWrapper(io.BytesIO(data), encoding="utf-8").read()
+            for file, data in render(items, stem, "svg")}
+
+
+def render(items: Sequence[Figure], stem: str, fmt: str = "svg") -> list[tuple[str, bytes]]:
+    """Draw every figure in memory: ``[(<stem>-<name>.<fmt>, bytes)]``."""
     if fmt not in FORMATS:
         raise ValueError(fmt)
     import matplotlib
 
     matplotlib.use("Agg", force=True)
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure as Canvas
 
     out = []
     rc = {"svg.hashsalt": "hwcheck", "svg.fonttype": "path", "font.size": 10, "axes.grid": False}
     metadata = {"Date": None, "Creator": None} if fmt == "svg" else {"Software": None}
     with matplotlib.rc_context(rc):
-        for name, draw in items:
-            figure = Figure(figsize=SIZE, dpi=100, layout="constrained")
-            draw(figure)
+        for item in items:
+            figure = Canvas(figsize=SIZE, dpi=100, layout="constrained")
+            DRAWINGS[item.kind](figure, **item.data)
             buffer = io.BytesIO()
             figure.savefig(buffer, format=fmt, metadata=metadata)
             data = buffer.getvalue()
             if fmt == "svg":
                 data = normalize_svg(data.decode("utf-8")).encode("utf-8")
-            out.append((file_name(stem, name, fmt), data))
+            out.append((file_name(stem, item.name, fmt), data))
     return out
 
 
@@ -123,7 +147,7 @@ def normalize_svg(text: str) -> str:
     return pattern.sub(lambda m: m.group(1) + names[m.group(2)], text)
 
 
-# -- helpers for the optimisation kinds ------------------------------------------------
+# -- the drawings of the optimisation kinds ----------------------------------------------
 
 def _floats(values) -> list[float]:
     out = []
@@ -201,25 +225,6 @@ def _path(ax, points, label, color=None):
     return line
 
 
-def trace_figures(f_expr, names: Sequence[str], runs: Sequence[dict]) -> list[tuple[str, Callable]]:
-    """The figures of an optimisation trace, shared by the kinds that draw one.
-
-    ``path``: the iterates on f's contours (2-D) or on its graph (1-D); ``compare``: several runs
-    side by side (2-D); ``loss``: f against the step. Without f (given-gradient drills) only the
-    2-D path is drawn.
-    """
-    out: list[tuple[str, Callable]] = []
-    if len(names) == 2:
-        out.append(("path", lambda figure: contour_paths(figure, f_expr, names, runs)))
-        if len(runs) > 1:
-            out.append(("compare", lambda figure: contour_paths(figure, f_expr, names, runs, side_by_side=True)))
-    elif len(names) == 1 and f_expr is not None:
-        out.append(("path", lambda figure: curve_1d(figure, f_expr, names[0], runs)))
-    if f_expr is not None:
-        out.append(("loss", lambda figure: value_curves(figure, runs)))
-    return out
-
-
 def contour_paths(figure, f_expr, names: Sequence[str], runs: Sequence[dict], *, side_by_side: bool = False):
     """Paths of 2-D runs over the contour lines of f (one panel each, or overlaid)."""
     f = _evaluator(f_expr, names) if f_expr is not None else None
@@ -285,8 +290,12 @@ def value_curves(figure, runs: Sequence[dict], ylabel: str = "$f(x_t)$"):
     ax.legend(fontsize=8, loc="best")
 
 
+# Figure.kind -> the function that draws it: (matplotlib figure, **Figure.data)
+DRAWINGS = {"contours": contour_paths, "curve": curve_1d, "values": value_curves}
+
+
 def _example():
-    from hwcheck.api import load_problem_text, solve
+    from hwcheck.solving import load_problem_text, solve
 
     p = load_problem_text("{kind: gradient_descent, given: {f: 'x**2', start: {x: 1}, "
                           "learning_rate: 0.25, steps: 2}}")

@@ -84,3 +84,18 @@ class Solution:
     def __post_init__(self):
         object.__setattr__(self, "steps", tuple(self.steps))
         object.__setattr__(self, "answers", MappingProxyType(dict(self.answers)))
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A figure a kind declares beside its solution, as plain data; ``hwcheck.figures`` draws it
+    (kinds never import the drawing code). ``name`` names the file (``<id>-<name>.svg``), ``kind``
+    says how it is drawn (``hwcheck.figures.DRAWINGS``), and ``data`` holds what it shows: numbers,
+    SymPy expressions and labels, keyed by the drawing's parameter names."""
+
+    name: str
+    kind: str
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self):
+        object.__setattr__(self, "data", MappingProxyType(dict(self.data)))

@@ -19,7 +19,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
+import mpmath
 import sympy as sp
+
+from hwcheck.interval import enclose
 
 PRECISION = 50
 READABLE_OPS = 24
@@ -42,11 +45,12 @@ def settle(value):
 
 
 def readable(value) -> bool:
-    """Short, and no transcendental function inside another one's argument."""
-    if sp.count_ops(value) > READABLE_OPS:
-        return False
+    """Short, and no transcendental function inside another one's argument (checked first: it is
+    the cheaper test, and the one a nested exponential fails)."""
     funcs = value.atoms(sp.Function) | {p for p in value.atoms(sp.Pow) if p.base == sp.E}
-    return not any(f.args[-1].has(sp.Function) or f.args[-1].has(sp.E) for f in funcs)
+    if any(f.args[-1].has(sp.Function) or f.args[-1].has(sp.E) for f in funcs):
+        return False
+    return sp.count_ops(value) <= READABLE_OPS
 
 
 @dataclass(frozen=True)
@@ -61,10 +65,34 @@ ACTIVATIONS = {
     "sigmoid": Activation("sigmoid", lambda z: 1 / (1 + sp.exp(-z)), lambda z, a: a * (1 - a),
                           r"\sigma(z)\,(1 - \sigma(z))"),
     "tanh": Activation("tanh", sp.tanh, lambda z, a: 1 - a**2, r"1 - \tanh^2(z)"),
-    "relu": Activation("relu", lambda z: sp.Max(0, z), lambda z, a: sp.Integer(1 if z > 0 else 0),
+    "relu": Activation("relu", lambda z: _relu(z), lambda z, a: sp.Integer(1 if _positive(z) else 0),
                        r"\mathbb{1}[z > 0]"),
     "linear": Activation("linear", lambda z: z, lambda z, a: sp.Integer(1), "1"),
 }
+
+
+def _sign(z) -> int | None:
+    """The sign of a number, when it is sure without evalf (a rational, a Float, or sure bounds
+    from interval arithmetic); None otherwise."""
+    if z.is_Number:
+        return 1 if z.is_positive else -1 if z.is_negative else 0
+    bounds = enclose(z, {})
+    if bounds is None or bounds[0] <= 0 <= bounds[1]:
+        return None
+    return 1 if bounds[0] > 0 else -1
+
+
+def _relu(z):
+    """max(0, z), as SymPy's Max gives it (z itself, or 0), without its evalf where the sign is sure."""
+    s = _sign(z)
+    if s is None:
+        return sp.Max(0, z)
+    return z if s > 0 else sp.S.Zero
+
+
+def _positive(z) -> bool:
+    s = _sign(z)
+    return bool(z > 0) if s is None else s > 0
 
 
 def activate(name: str, z):
@@ -79,10 +107,32 @@ def derivative(name: str, z):
     return settle(act.df(z, act.fn(z)))
 
 
+def largest(z: Sequence):
+    """The largest entry, the first of equal ones (as ``max`` with 30-digit keys finds it). Sure
+    bounds decide when they set one entry apart from all the others; evalf only when they do not.
+
+    >>> largest([sp.Integer(1), sp.tanh(2), sp.Rational(1, 2)]), largest([sp.Float(2.5, 50), sp.exp(1)])
+    (1, E)
+    """
+    bounds = [_bounds(v) for v in z]
+    if None not in bounds:
+        k = max(range(len(z)), key=lambda i: bounds[i][0])
+        if all(z[j] == z[k] or bounds[j][1] < bounds[k][0] for j in range(len(z))):
+            return next(v for v in z if v == z[k])
+    return max(z, key=lambda v: sp.N(v, 30))
+
+
+def _bounds(v):
+    if v.is_Float:
+        end = mpmath.mp.make_mpf(v._mpf_)
+        return end, end
+    return enclose(v, {})
+
+
 def softmax(z: Sequence) -> list:
     """Softmax of a vector, computed after shifting by the maximum (the same value, exactly)."""
     z = [sp.sympify(v) for v in z]
-    top = max(z, key=lambda v: sp.N(v, 30))
+    top = largest(z)
     shifted = [sp.exp(v - top) for v in z]
     total = sp.Add(*shifted)
     return [settle(e / total) for e in shifted]
@@ -227,7 +277,7 @@ def softmax_detail(z: Sequence) -> SoftmaxDetail:
     (log(3), [-log(3), 0], 4/3, [1/4, 3/4])
     """
     z = entries(z)
-    top = max(z, key=lambda v: sp.N(v, 30))
+    top = largest(z)
     shifted = [settle_mixed(v - top) for v in z]
     exps = [settle_mixed(sp.exp(s)) for s in shifted]
     total = settle_mixed(sp.Add(*exps))
@@ -247,14 +297,15 @@ def softmax_jacobian(probabilities: Sequence) -> sp.ImmutableMatrix:
     return sp.ImmutableMatrix(n, n, lambda i, j: settle_mixed(p[i] * ((1 if i == j else 0) - p[j])))
 
 
-def cross_entropy_logits(z: Sequence, target: Sequence):
+def cross_entropy_logits(z: Sequence, target: Sequence, detail: SoftmaxDetail | None = None):
     """``−Σ_k y_k log softmax(z)_k`` for a probability vector ``y``, in the stable form
     ``log Σ_j exp(z_j − m) − Σ_k y_k (z_k − m)`` with ``m = max z`` (uses ``Σ y = 1``).
+    ``detail``: ``softmax_detail(z)`` when the caller has it already.
 
     >>> cross_entropy_logits([0, sp.log(3)], [0, 1])  # −log(3/4)
     log(4/3)
     """
-    d = softmax_detail(z)
+    d = softmax_detail(z) if detail is None else detail
     y = entries(target)
     return settle_mixed(sp.log(d.total) - sp.Add(*(yk * sk for yk, sk in zip(y, d.shifted))))
 
@@ -301,7 +352,8 @@ def settle_mixed(value):
     >>> settle_mixed(sp.tanh(sp.Rational(1, 2)) / 2)
     tanh(1/2)/2
     """
-    value = settle(value)
+    value = sp.sympify(value)
     if value.is_number and not value.is_Float and value.has(sp.Float):
+        # what settle would come to: a readable value is evaluated here, an unreadable one there
         return sp.Float(sp.N(value, PRECISION), PRECISION)
-    return value
+    return settle(value)

@@ -10,12 +10,10 @@ from __future__ import annotations
 import re
 import sys
 from decimal import ROUND_HALF_EVEN, Context, Decimal
+from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
-
-import jinja2
-import sympy as sp
 
 from hwcheck.model import Problem, Solution
 
@@ -23,11 +21,69 @@ FORMATS = ("md", "tex", "json", "html")  # html: the md document as a page (hwch
 MAX_SHOWN = 10  # rows/columns of a matrix shown in full; larger ones are elided
 
 
+class _LazySympy:
+    """``sp.name`` imports SymPy on first use: integer and rational values (Python ``int`` and
+    ``Fraction``) are rendered without it, digit for digit as SymPy renders them."""
+
+    def __getattr__(self, name):
+        import sympy
+
+        globals()["sp"] = sympy  # from now on this module's functions use SymPy itself
+        return getattr(sympy, name)
+
+
+sp = _LazySympy()
+
+
 def _is_exact(value) -> bool:
     """Is ``value`` an ``ExactArray``? Asked without importing hwcheck.exact (and NumPy):
     if no kind has loaded it, no value can be one."""
     exact = sys.modules.get("hwcheck.exact")
     return exact is not None and isinstance(value, exact.ExactArray)
+
+
+def _is_sympy(value, name: str = "Basic") -> bool:
+    """Is ``value`` an instance of ``sympy.<name>``? Asked without importing SymPy: if it is not
+    loaded, no value can be one."""
+    sympy = sys.modules.get("sympy")
+    return sympy is not None and isinstance(value, getattr(sympy, name))
+
+
+def _is_matrix(value) -> bool:
+    return _is_sympy(value, "MatrixBase")
+
+
+def _rational(value) -> Fraction | None:
+    """A Python ``int`` (not a bool) or ``Fraction`` as a Fraction; ``None`` for anything else.
+    Such values take the paths below that need no SymPy; a Fraction is shown as SymPy shows a
+    Rational, an int as SymPy shows an Integer (``exact_text`` and ``json_value`` keep an int an int)."""
+    if isinstance(value, Fraction):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Fraction(value)
+    return None
+
+
+def _rational_latex(q: Fraction) -> str:
+    r"""SymPy's LaTeX of a Rational: ``7``, ``\frac{1}{512}``, ``- \frac{3}{4}``."""
+    if q.denominator == 1:
+        return str(q.numerator)
+    sign = "- " if q.numerator < 0 else ""
+    return rf"{sign}\frac{{{abs(q.numerator)}}}{{{q.denominator}}}"
+
+
+def _rational_decimal(q: Fraction, sig: int) -> Decimal:
+    """``q`` rounded once, half to even, to ``sig`` significant digits (as ``_to_decimal``)."""
+    ctx = Context(prec=sig, rounding=ROUND_HALF_EVEN)
+    if q.denominator == 1:
+        return ctx.plus(Decimal(q.numerator))
+    return ctx.divide(Decimal(q.numerator), Decimal(q.denominator))
+
+
+def _rational_short(q: Fraction) -> bool:
+    if q.denominator == 1:
+        return abs(q.numerator) < BIG_INTEGER
+    return _digits(q.numerator) <= SHORT_DIGITS and _digits(q.denominator) <= SHORT_DIGITS
 
 
 def templates_root() -> Path:
@@ -40,8 +96,11 @@ def templates_root() -> Path:
 
 
 @lru_cache(maxsize=None)
-def environment(lang: str = "en") -> jinja2.Environment:
+def environment(lang: str = "en") -> "jinja2.Environment":
+    import jinja2
+
     from hwcheck import langs
+    from hwcheck.template_cache import bytecode_cache
 
     langs.check(lang)  # an unknown language is one clear error that lists the languages
     env = jinja2.Environment(
@@ -53,7 +112,7 @@ def environment(lang: str = "en") -> jinja2.Environment:
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
         autoescape=False,
         # compiled templates are cached across runs (keyed by the template's source checksum)
-        bytecode_cache=_bytecode_cache(),
+        bytecode_cache=bytecode_cache(),
     )
     env.filters.update(fit=fit_display, tex_width=tex_width, tex=tex, num=num, approx=approx, dec=dec, exact_tex=exact_tex, is_short=is_short,
                        exact=exact_text, md2tex=md_to_tex, esc_md=escape_md, esc_tex=escape_tex, is_whole=is_whole)
@@ -65,13 +124,6 @@ def environment(lang: str = "en") -> jinja2.Environment:
         env.filters.update(md2tex=lambda text: md_to_tex(text, rtl=True))
     env.globals.update(idx=index_text, range=range, len=len, zip=zip, enumerate=enumerate)
     return env
-
-
-def _bytecode_cache():
-    try:
-        return jinja2.FileSystemBytecodeCache()
-    except OSError:  # no writable temporary folder: compile every time
-        return None
 
 
 # -- values -> text -----------------------------------------------------------
@@ -115,7 +167,7 @@ def _scalar(value: Any):
     if isinstance(value, str):
         expr = _string_math(value)
         return value if expr is None else expr
-    if isinstance(value, sp.Basic):
+    if _is_sympy(value):
         return value
     if isinstance(value, bool):
         return sp.sympify(value)
@@ -142,6 +194,9 @@ def is_short(value: Any) -> bool:
     >>> is_short(sp.Float("0.25", 50)), is_short(sp.exp(-sp.Rational(1, 3)) / (1 + sp.exp(-sp.Rational(1, 3))))
     (False, False)
     """
+    q = _rational(value)
+    if q is not None:
+        return _rational_short(q)
     v = _scalar(value)
     if isinstance(v, str) or not isinstance(v, sp.Expr):
         return True
@@ -160,6 +215,7 @@ def is_short(value: Any) -> bool:
     return sp.count_ops(v) <= SHORT_OPS and len(sp.latex(v)) <= SHORT_LATEX
 
 
+@lru_cache(maxsize=4096)  # a value is shown in several steps and in the Answers: evaluated once
 def _to_decimal(v, sig: int) -> Decimal:
     """``v`` (a real SymPy number) rounded once, half to even, to ``sig`` significant digits."""
     ctx = Context(prec=sig, rounding=ROUND_HALF_EVEN)
@@ -225,6 +281,11 @@ def dec(value: Any, digits: int = SIG) -> str:
     """
     if _is_container(value):
         return _container_tex(value, "dec", digits)
+    q = _rational(value)
+    if q is not None:
+        if q.denominator == 1 and abs(q.numerator) < 10**6:
+            return str(q.numerator)
+        return format_decimal(_rational_decimal(q, digits))
     v = _scalar(value)
     if isinstance(v, str):
         return text_tex(v)
@@ -254,6 +315,11 @@ def num(value: Any) -> str:
         return r"\text{--}"
     if _is_container(value):
         return tex(value)
+    q = _rational(value)
+    if q is not None:
+        if q.denominator == 1 and abs(q.numerator) < BIG_INTEGER:
+            return str(q.numerator)
+        return _rational_latex(q) if _rational_short(q) else dec(q)
     v = _scalar(value)
     if isinstance(v, str):
         return text_tex(v)
@@ -287,6 +353,9 @@ def approx(value: Any, digits: int = SIG) -> str:
 
 def _needs_decimal(value) -> bool:
     """Shown exactly, numeric and not an integer: its decimal belongs beside it."""
+    q = _rational(value)
+    if q is not None:
+        return q.denominator != 1 and _rational_short(q)
     v = _scalar(value)
     if isinstance(v, str) or not isinstance(v, sp.Expr) or not _is_number(v):
         return False
@@ -302,7 +371,7 @@ def is_whole(value: Any) -> bool:
 
 def _latex_rounded(v, digits: int) -> str:
     """Exact LaTeX, except that Floats inside an expression are shown rounded to ``digits``."""
-    floats = v.atoms(sp.Float) if isinstance(v, sp.Basic) else ()
+    floats = v.atoms(sp.Float) if _is_sympy(v) else ()
     if floats:
         v = v.xreplace({f: sp.Float(str(_to_decimal(f, digits)), digits + 2) for f in floats})
         return sp.latex(v, full_prec=False)
@@ -311,17 +380,20 @@ def _latex_rounded(v, digits: int) -> str:
 
 def exact_tex(value: Any) -> str:
     """The exact LaTeX of a scalar, whatever its length (for the rare place that must show it)."""
+    q = _rational(value)
+    if q is not None:
+        return _rational_latex(q)
     v = _scalar(value)
     return text_tex(v) if isinstance(v, str) else sp.latex(v)
 
 
 def _is_container(value) -> bool:
-    return isinstance(value, (list, tuple, Mapping, sp.MatrixBase)) or _is_exact(value)
+    return isinstance(value, (list, tuple, Mapping)) or _is_matrix(value) or _is_exact(value)
 
 
 def _leaves(value):
     """Every scalar inside a container (for a large exact array, only the entries shown)."""
-    if _is_exact(value) or isinstance(value, sp.MatrixBase):
+    if _is_exact(value) or _is_matrix(value):
         (shape, get) = _matrix_entries(value) if not (_is_exact(value) and value.num.ndim == 1) else \
             ((value.shape[0], 1), lambda ij: value.entry((ij[0],)))
         h, w = shape
@@ -347,6 +419,9 @@ def _entry_tex(v, mode: str, digits: int = SIG) -> str:
     if mode == "dec":
         return dec(v, digits)
     if mode == "exact":
+        q = _rational(v)
+        if q is not None:
+            return _rational_latex(q)
         s = _scalar(v)
         if isinstance(s, str):
             return text_tex(s)
@@ -376,7 +451,7 @@ def _container_tex(value, mode: str, digits: int = SIG) -> str:
     def one(v):
         return _container_tex(v, mode, digits) if _is_container(v) else _entry_tex(v, mode, digits)
 
-    if isinstance(value, sp.MatrixBase) or _is_exact(value):
+    if _is_matrix(value) or _is_exact(value):
         if _is_exact(value) and value.num.ndim == 1:
             return _container_tex([value.entry((i,)) for i in range(value.shape[0])], mode, digits)
         (h, w), get = _matrix_entries(value)
@@ -418,6 +493,8 @@ def key_tex(key) -> str:
 def _string_math(value: str):
     """A string answer read as math through the allow-list parser (never ``sympify``, which evals);
     ``None`` when it is prose (a ``concept`` answer)."""
+    if _surely_prose(value):
+        return None
     from hwcheck.errors import ParseError
     from hwcheck.expr import parse_expr
 
@@ -425,6 +502,28 @@ def _string_math(value: str):
         return parse_expr(value)
     except (ParseError, ValueError, TypeError, ArithmeticError, RecursionError):
         return None
+
+
+def _surely_prose(text: str) -> bool:
+    """True when the expression parser would refuse ``text`` for the reasons it checks first (so
+    prose is told without importing the parser and SymPy): a character outside printable ASCII,
+    or, in text without ``^`` or ``**`` (which the parser rewrites first), Python syntax errors.
+
+    >>> _surely_prose("Because the derivatives multiply."), _surely_prose("نرخ یادگیری"), _surely_prose("x^2 + 1")
+    (True, True, False)
+    """
+    import ast
+
+    source = text.strip()
+    if not source.isascii() or not source.replace("\t", " ").isprintable():
+        return True
+    if "^" in source or "**" in source:
+        return False
+    try:
+        ast.parse(source, mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return True
+    return False
 
 
 def text_tex(value: str) -> str:
@@ -445,7 +544,7 @@ def exact_text(value: Any) -> Any:
     """The exact form in SymPy syntax, in the nesting of the value (SPEC section 3)."""
     if _is_exact(value):
         return value.strings()
-    if isinstance(value, sp.MatrixBase):
+    if _is_matrix(value):
         return [[sp.sstr(v) for v in row] for row in value.tolist()]
     if isinstance(value, Mapping):
         return {str(k): exact_text(v) for k, v in value.items()}
@@ -455,14 +554,22 @@ def exact_text(value: Any) -> Any:
         return value
     if isinstance(value, (bool, int)) or value is None:
         return value
+    if isinstance(value, Fraction):
+        return str(value)  # as SymPy writes a Rational: 3/4, -5, 7
     return sp.sstr(sp.sympify(value))
+
+
+# float(Fraction) rounds once; the SymPy path below rounds a 30-digit value to a float. Both give
+# the same float while the denominator is below 2**46 and the value below 2**53: the 30-digit value
+# then never lands on a midpoint between two floats unless the exact value does.
+_SAFE_DENOMINATOR = 2**46
 
 
 def json_value(value: Any) -> Any:
     """Numbers as JSON numbers (each rounded once from the exact value); symbols as text."""
     if _is_exact(value):
         return value.floats()
-    if isinstance(value, sp.MatrixBase):
+    if _is_matrix(value):
         return [[json_value(v) for v in row] for row in value.tolist()]
     if isinstance(value, Mapping):
         return {str(k): json_value(v) for k, v in value.items()}
@@ -472,6 +579,11 @@ def json_value(value: Any) -> Any:
         return value
     if isinstance(value, int):
         return value
+    if isinstance(value, Fraction):
+        if value.denominator == 1:
+            return value.numerator
+        if value.denominator < _SAFE_DENOMINATOR and abs(value.numerator) < value.denominator * 2**53:
+            return float(value)
     value = sp.sympify(value)
     if value.is_Integer:
         return int(value)
@@ -986,7 +1098,7 @@ def answer_views(problem: Problem, solution: Solution, lang: str = "en") -> list
     for part in problem.parts:
         value = solution.answers[part.name]
         views.append({"name": part.name, "label": labels[part.name], "value": value, "points": part.points,
-                      "scalar": not (isinstance(value, (list, tuple, dict, sp.MatrixBase)) or _is_exact(value)),
+                      "scalar": not (isinstance(value, (list, tuple, dict)) or _is_matrix(value) or _is_exact(value)),
                       "prose": isinstance(value, str) and _string_math(value) is None,
                       "tex": tex(value)})
     return views

@@ -4,7 +4,9 @@ Each schema type converts one raw YAML value into the exact value a solver
 uses, or raises ``Invalid`` saying what it expected and what it found. Numbers
 are SymPy numbers: ``0.05`` (a YAML float, kept as its decimal text by the
 loader) is 1/20, and strings may hold fractions or expressions (``"1/3"``,
-``"1e-7"``, ``"sqrt(2)/2"``).
+``"1e-7"``, ``"sqrt(2)/2"``). ``PlainNumber`` and ``ExactMatrix`` keep rational
+values as Python ints and ``Fraction``s, so that kinds built on them run without
+SymPy; anything else (an irrational, an error to report) goes through SymPy.
 
 >>> Number().convert("sqrt(8)/2")
 sqrt(2)
@@ -32,6 +34,8 @@ from hwcheck.errors import Invalid, ParseError, did_you_mean
 REQUIRED = object()
 _EXPONENT = re.compile(r"[0-9.][eE][+-]?([0-9]+)")
 _WHOLE = re.compile(r"[+-]?[0-9]+")
+# A number as text that the expression parser reads as the same rational: 3, -0.25, 1/3.
+_SIMPLE_NUMBER = re.compile(r"[+-]?(?:0|[1-9][0-9]{0,14})(?:\.[0-9]{1,15}|/[1-9][0-9]{0,14})?")
 
 
 def found(value: Any) -> str:
@@ -112,6 +116,33 @@ def exact_number(value: Any):
     return result
 
 
+def plain_number(value: Any) -> Fraction | None:
+    """``value`` read exactly as a Fraction without SymPy: an int, a YAML decimal or a short
+    number as text (``"1/3"``, ``"-0.25"``) within the limits ``exact_number`` checks. ``None``
+    for anything else, which ``exact_number`` reads (or refuses, with its message).
+
+    >>> plain_number(Decimal("0.05")), plain_number("-1/3"), plain_number(7), plain_number("sqrt(2)")
+    (Fraction(1, 20), Fraction(-1, 3), Fraction(7, 1), None)
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return Fraction(value) if limits.digits_of(value) <= limits.MAX_NUMBER_DIGITS else None
+    if isinstance(value, Decimal):
+        if not value.is_finite() or len(value.as_tuple().digits) > limits.MAX_NUMBER_DIGITS \
+                or (value and abs(value.adjusted()) > limits.MAX_MAGNITUDE):
+            return None
+        number = Fraction(value)
+    elif isinstance(value, str) and _SIMPLE_NUMBER.fullmatch(value):
+        number = Fraction(value)
+    else:
+        return None
+    if max(limits.digits_of(number.numerator), limits.digits_of(number.denominator)) > \
+            limits.MAX_MAGNITUDE + limits.MAX_NUMBER_DIGITS:
+        return None
+    return number
+
+
 def spec_limits():
     """The parser's bounds for spec values: no number beyond 1e100 is ever built."""
     from hwcheck.expr import Limits
@@ -148,6 +179,22 @@ class Number(Schema):
         if self.positive and not number.is_positive:
             raise Invalid("a positive number", found(value))
         if self.nonnegative and number.is_negative:
+            raise Invalid("a number ≥ 0", found(value))
+        return number
+
+
+@dataclass(frozen=True)
+class PlainNumber(Number):
+    """A number kept as a ``Fraction`` when it is rational (as SymPy keeps a Rational), a SymPy
+    number otherwise: for kinds that compute without SymPy."""
+
+    def convert(self, value):
+        number = plain_number(value)
+        if number is None:
+            return super().convert(value)
+        if self.positive and not number > 0:
+            raise Invalid("a positive number", found(value))
+        if self.nonnegative and number < 0:
             raise Invalid("a number ≥ 0", found(value))
         return number
 
@@ -302,9 +349,12 @@ class ExactMatrix(Matrix):
         if isinstance(value, (list, tuple)) and value and all(isinstance(r, list) for r in value):
             width = len(value[0])
             bound = 10 ** limits.MAX_NUMBER_DIGITS
-            if width and all(len(r) == width for r in value) and \
-                    all(type(v) is int and -bound < v < bound for r in value for v in r):
-                return ExactArray.from_rows(value)  # integers: skip SymPy entirely
+            if width and all(len(r) == width for r in value):
+                if all(type(v) is int and -bound < v < bound for r in value for v in r):
+                    return ExactArray.from_rows(value)  # integers: the fastest path
+                flat = [plain_number(v) for r in value for v in r]
+                if None not in flat:
+                    return ExactArray.from_fractions(flat, (len(value), width))  # rationals: no SymPy
         return ExactArray.from_sympy(super().convert(value))
 
 
@@ -408,6 +458,9 @@ class Given(Mapping):
 
     def __repr__(self):
         return f"Given({self._values!r})"
+
+    def __reduce__(self):  # pickled as itself (--jobs workers send problems back)
+        return Given, (self._values,)
 
 
 def convert_fields(fields: Mapping[str, Schema], raw: Mapping[str, Any]) -> Given:

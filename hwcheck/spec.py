@@ -24,13 +24,6 @@ GRADING_KEYS = ("tolerance", "sigfigs", "carry_forward", "reveal", "mistake_cred
 NOTATION_MAX = 40  # characters of one LaTeX symbol in `notation:`
 SPEC_SUFFIXES = (".yaml", ".yml")
 
-_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class ExactLoader(_Base):
-    """A safe YAML loader that keeps decimals exact and refuses duplicate keys."""
-
-
 def _construct_float(loader, node):
     text = loader.construct_scalar(node).replace("_", "")
     try:
@@ -48,6 +41,10 @@ BIG_DIGITS = 4000  # below Python's 4,300-digit limit for converting text to int
 
 
 def _construct_int(loader, node):
+    text = node.value
+    digits = text[1:] if isinstance(text, str) and text[:1] == "-" else text
+    if isinstance(digits, str) and len(digits) <= 18 and digits.isascii() and digits.isdigit() and digits[0] != "0":
+        return int(text)  # the common case, decimal digits (a leading 0 is octal in YAML 1.1)
     text = loader.construct_scalar(node)
     plain = text.replace("_", "").lstrip("+-")
     if len(plain) > BIG_DIGITS and plain.isascii() and plain.isdigit():
@@ -75,17 +72,29 @@ def _construct_mapping(loader, node, deep=False):
     return loader.construct_mapping(node, deep=deep)
 
 
-ExactLoader.add_constructor("tag:yaml.org,2002:float", _construct_float)
-ExactLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
-ExactLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+def _exact_loader(base: type, name: str) -> type:
+    """A safe YAML loader on ``base`` that keeps decimals exact and refuses duplicate keys."""
+    loader = type(name, (base,), {"__doc__": "A safe YAML loader that keeps decimals exact and refuses duplicate keys."})
+    loader.add_constructor("tag:yaml.org,2002:float", _construct_float)
+    loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+    loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+    return loader
 
 
-def read_yaml(text: str, file: str, loader=ExactLoader) -> Any:
-    """Parse YAML text exactly; a ``SpecError`` naming the line if it cannot be read."""
+# The C loader (libyaml) parses several times faster; PyYAML built without libyaml has only the
+# Python one, which reads every spec to the same values and refuses the same files (a syntax
+# error's wording comes from the parser and may differ).
+PythonExactLoader = _exact_loader(yaml.SafeLoader, "PythonExactLoader")
+ExactLoader = _exact_loader(yaml.CSafeLoader, "ExactLoader") if hasattr(yaml, "CSafeLoader") else PythonExactLoader
+
+
+def read_yaml(text: str, file: str, loader=None) -> Any:
+    """Parse YAML text exactly (with ``ExactLoader`` unless told); a ``SpecError`` naming the line
+    if it cannot be read."""
     if not text.strip():
         raise SpecError(file, "", "a YAML document", "the file is empty")
     try:
-        return yaml.load(text, Loader=loader)  # noqa: S506 - ExactLoader is a SafeLoader
+        return yaml.load(text, Loader=loader or ExactLoader)  # noqa: S506 - a SafeLoader
     except DuplicateKey as exc:
         raise SpecError(file, limits.shorten(str(exc.key)), "each key once", f"it again on line {exc.line}") from None
     except RecursionError:

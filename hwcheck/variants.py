@@ -661,16 +661,22 @@ def same_behaviour(flag_variant: bool, flag_reference: bool, name: str) -> str |
 INDEX = "variants.csv"  # OUT/variants.csv: student -> folder, read by ``hwcheck grade --variants``
 
 
-def build(problems: Iterable[Problem], roster: list[dict], *, on_progress=None) -> dict:
+def build(problems: Iterable[Problem], roster: list[dict], *, on_progress=None, jobs: int = 1) -> dict:
     """Every student's variants of every (checked) problem: ``{student: [Variant, ...]}``, in roster
     order. A problem that cannot give a good variant for some student stops everything (nothing is
-    written); a problem without ``vary`` is the same for everyone."""
+    written); a problem without ``vary`` is the same for everyone. ``jobs``: processes drawing the
+    students' variants (``hwcheck.parallel``); the variants are the same whatever it is."""
+    from hwcheck import parallel
+
     sources = [(read_raw(p.path), p) for p in problems]
+
+    def one(student: str) -> list[Variant]:
+        return [draw(raw, student, file=p.path, default_id=Path(p.path).stem, reference=p) for raw, p in sources]
+
+    students = [row["student"] for row in roster]
     out: dict[str, list[Variant]] = {}
-    for row in roster:
-        student = row["student"]
-        out[student] = [draw(raw, student, file=p.path, default_id=Path(p.path).stem, reference=p)
-                        for raw, p in sources]
+    for student, items in zip(students, parallel.ordered_map(one, students, jobs=jobs)):
+        out[student] = items
         if on_progress is not None:
             on_progress(student)
     return out

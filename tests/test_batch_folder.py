@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hwcheck import api
+from hwcheck import api, files
 from hwcheck.grade import batch
 
 from conftest import PROBLEMS
@@ -71,7 +71,7 @@ def test_a_run_killed_midway_leaves_a_manifest_that_covers_everything(problems, 
     subs.mkdir()
     out = tmp_path / "out"
     api.grade_files([_sub(subs, "ann.json", "ann")], problems=problems, out=out)
-    real = api.write_atomic
+    real = files.write_atomic
     calls = []
 
     def dying(path, text):
@@ -80,10 +80,10 @@ def test_a_run_killed_midway_leaves_a_manifest_that_covers_everything(problems, 
             raise KeyboardInterrupt
         real(path, text)
 
-    monkeypatch.setattr(api, "write_atomic", dying)
+    monkeypatch.setattr(files, "write_atomic", dying)
     with pytest.raises(KeyboardInterrupt):
         api.grade_files([_sub(subs, "bob.json", "bob")], problems=problems, out=out)
-    monkeypatch.setattr(api, "write_atomic", real)
+    monkeypatch.setattr(files, "write_atomic", real)
     listed = set(json.loads((out / batch.MANIFEST).read_text())["files"])
     on_disk = {p.name for p in out.iterdir()} - {batch.MANIFEST}
     assert on_disk <= listed  # every file hwcheck wrote is listed, so the next run can clean up

@@ -12,7 +12,7 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from hwcheck import api
+from hwcheck import api, solving
 from hwcheck.cli import main
 from hwcheck.errors import HwcheckError
 from hwcheck.grade.grader import VERDICTS
@@ -104,8 +104,8 @@ def test_markdown_report(problems, class_files):
 
 def test_batch_writes_everything_and_skips_the_bad_file(problems, class_files, tmp_path, monkeypatch):
     calls = []
-    real_solve = api.solve
-    monkeypatch.setattr(api, "solve", lambda p: calls.append(p.id) or real_solve(p))
+    real_solve = solving.solve
+    monkeypatch.setattr(solving, "solve", lambda p: calls.append(p.id) or real_solve(p))
     out = tmp_path / "grades"
     seen = []
     batch = api.grade_files(class_files, problems=problems, out=out, on_progress=lambda p, r: seen.append(p))

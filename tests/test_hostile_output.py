@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from hwcheck import api
+from hwcheck import api, files
 from hwcheck.cli import main
 
 from conftest import PROBLEMS
@@ -85,7 +85,7 @@ def test_a_run_stopped_midway_leaves_the_output_as_it_was(specs, tmp_path, monke
     (specs / "init-xavier-tanh-dense.yaml").write_text(
         (specs / "init-xavier-tanh-dense.yaml").read_text().replace("title:", "title: Changed,", 1))
     before = snapshot(out)
-    real = api.write_atomic
+    real = files.write_atomic
     count = []
 
     def dying(path, text):
@@ -94,7 +94,7 @@ def test_a_run_stopped_midway_leaves_the_output_as_it_was(specs, tmp_path, monke
             raise KeyboardInterrupt  # a kill midway
         real(path, text)
 
-    monkeypatch.setattr(api, "write_atomic", dying)
+    monkeypatch.setattr(files, "write_atomic", dying)
     with pytest.raises(KeyboardInterrupt):
         api.write_keys([specs], out=out, figures=False)
     assert snapshot(out) == before
@@ -106,8 +106,8 @@ def test_the_swap_is_one_rename_when_the_system_has_it(specs, tmp_path, monkeypa
     api.write_keys([specs], out=out, figures=False)
     inode = out.stat().st_ino
     swaps = []
-    real = api._exchange
-    monkeypatch.setattr(api, "_exchange", lambda a, b: swaps.append((a, b)) or real(a, b))
+    real = files._exchange
+    monkeypatch.setattr(files, "_exchange", lambda a, b: swaps.append((a, b)) or real(a, b))
     api.write_keys([specs], out=out, figures=False)
     assert len(swaps) == 1
     if out.stat().st_ino == inode:  # no renameat2 here: the fallback kept the folder
@@ -203,8 +203,8 @@ def test_a_read_only_folder(specs, tmp_path, monkeypatch):
     def refuse(*args, **kwargs):  # what the system says for a read-only folder (root ignores chmod)
         raise PermissionError(13, "Permission denied", str(folder))
 
-    monkeypatch.setattr(api.tempfile, "mkstemp", refuse)
-    monkeypatch.setattr(api.tempfile, "mkdtemp", refuse)
+    monkeypatch.setattr(files.tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(files.tempfile, "mkdtemp", refuse)
     for args in (["solve", str(specs / SET[0]), "-o", str(folder / "s.md")],
                  ["key", str(specs), "-o", str(folder / "out"), "--no-figures"]):
         line = _one_line(run(args))

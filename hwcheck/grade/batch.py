@@ -312,7 +312,7 @@ class Batch:
 
 def load_keys(problems: str | Path = options.DEFAULT_PROBLEMS) -> KeySet:
     """Check every spec of the problem set; an author's error stops everything (exit 2)."""
-    from hwcheck.api import KeySetError, validate
+    from hwcheck.problem_set import KeySetError, validate
 
     found, errors = validate([problems])
     if errors:
@@ -386,8 +386,14 @@ def _with_stems(rows: list[Row]) -> list[Row]:
 
 def grade_many(paths: Iterable[str | Path], keys: KeySet, *, out: str | Path | None = None, lang: str = "en",
                fmt: str = options.DEFAULT_FORMAT, reviewed: str | Path | None = None,
-               on_progress: Callable[[Path, GradeResult | None], None] | None = None, variants=None) -> Batch:
-    """Grade every file; with ``out``, write its reports, ``grades.csv``, ``summary.md`` and ``review.csv``."""
+               on_progress: Callable[[Path, GradeResult | None], None] | None = None, variants=None,
+               jobs: int = 1) -> Batch:
+    """Grade every file; with ``out``, write its reports, ``grades.csv``, ``summary.md`` and ``review.csv``.
+    ``jobs``: processes that read, grade and render the files (``hwcheck.parallel``); the keys are
+    built here first and inherited, and the results are the same bytes whatever ``jobs`` is."""
+    from hwcheck import parallel
+
+    parallel.check_jobs(jobs)
     folder = Path(out) if out is not None else None
     sources = []
     if folder is not None and (folder / "review.csv").is_file():
@@ -398,33 +404,30 @@ def grade_many(paths: Iterable[str | Path], keys: KeySet, *, out: str | Path | N
 
     for _ in keys:
         pass  # every problem solved now: an author's error stops the run before any file is graded
+
+    def one(path: Path) -> _Graded:
+        return _grade_file(path, keys, lang=lang, variants=variants, reviews=reviews,
+                           fmt=fmt if folder is not None else None)
+
+    paths = list(map(Path, paths))
     rows: list[Row] = []
-    for path in map(Path, paths):
-        row = grade_row(path, keys, lang=lang, variants=variants)
-        rows.append(row)
-        if on_progress is not None:
-            on_progress(path, row.result)
-    rows = mark_duplicates(rows)
+    reports: list[Mapping[str, str]] = []
     used: set = set()
-    for i, row in enumerate(rows):
-        if row.result is not None:
-            result, items, hit = rv.apply(row.result, row.answers, reviews, lang=lang)
-            used |= hit
-            rows[i] = replace(row, result=result, reviews=items)
-    rows = _with_stems(rows)
+    for path, graded in zip(paths, parallel.ordered_map(one, paths, jobs=jobs, redo=_keep_here)):
+        rows.append(graded.row)
+        reports.append(graded.reports)
+        used |= graded.used
+        if on_progress is not None:
+            on_progress(path, graded.row.result if graded.before_review is None else graded.before_review)
+    rows = _with_stems(mark_duplicates(rows))
     unused = tuple(entry for key, entry in reviews.items() if key not in used and entry.score is not None)
     if folder is None:
         return Batch(tuple(rows), (), keys, (), unused)
 
     documents: dict[str, str] = {}
-    for row in rows:
-        if row.result is None:
-            continue
-        documents[f"{row.stem}.md"] = render_result(row.result, "md", lang, row.notes)
-        documents[f"{row.stem}.json"] = render_result(row.result, "json", lang, row.notes)
-        if fmt in ("gradescope", "html"):
-            suffix = ".results.json" if fmt == "gradescope" else ".html"
-            documents[f"{row.stem}{suffix}"] = render_result(row.result, fmt, lang, row.notes)
+    for row, texts in zip(rows, reports):
+        for suffix, text in texts.items():
+            documents[f"{row.stem}{suffix}"] = text
     documents["grades.csv"] = grades_csv(rows, keys.ids(), lang, total_points(keys))
     documents["review.csv"] = rv.review_csv(item for row in rows for item in row.reviews)
     batch = Batch(tuple(rows), (), keys, (), unused)
@@ -435,6 +438,116 @@ def grade_many(paths: Iterable[str | Path], keys: KeySet, *, out: str | Path | N
         documents["summary.html"] = html.page(documents["summary.md"], lang)
     written, removed = write_folder(folder, documents)
     return replace(batch, written=tuple(written), removed=tuple(removed))
+
+
+@dataclass(frozen=True)
+class _Graded:
+    """What the work on one file gives back (from a worker process when ``jobs`` > 1)."""
+
+    row: Row  # graded, the TA's reviews applied
+    used: frozenset  # the keys of the reviews it used
+    reports: Mapping[str, str]  # suffix -> text: ``.md``, ``.json`` and the format's own
+    before_review: GradeResult | None = None  # the result before a TA's score changed it (for on_progress)
+
+    def __reduce__(self):  # sent by a worker: what the parent rarely reads travels packed (``_Packed``)
+        row = replace(self.row, answers=_Packed.mapping(self.row.answers), result=_packed(self.row.result))
+        return _Graded, (row, self.used, self.reports, _packed(self.before_review))
+
+
+def _packed(result: GradeResult | None) -> GradeResult | None:
+    """``result`` with its parts' views packed together (they share the key's values)."""
+    if result is None:
+        return None
+    views = [part.view for problem in result.problems for part in problem.parts]
+    if all(view is None or isinstance(view, _Opened) for view in views):
+        return result
+    packed = _Packed.of(views)
+    index = iter(range(len(views)))
+
+    def pack(part):
+        i = next(index)
+        return part if part.view is None else replace(part, view=_Opened(packed, i))
+
+    return replace(result, problems=tuple(replace(problem, parts=tuple(map(pack, problem.parts)))
+                                          for problem in result.problems))
+
+
+class _Packed:
+    """Values a worker pickled, unpickled in the parent on first use. A submission's answers (exact
+    decimals) and its parts' views (SymPy numbers; what ``report.revealed`` words feedback from) take
+    most of the time a row takes to unpickle, and a batch never reads them after the worker: the
+    reviews were applied and the reports rendered there."""
+
+    def __init__(self, data: bytes):
+        self.data = data
+        self._values: list | None = None
+
+    @classmethod
+    def of(cls, values: list) -> "_Packed":
+        from multiprocessing.reduction import ForkingPickler
+
+        return cls(bytes(ForkingPickler.dumps(values)))
+
+    @classmethod
+    def mapping(cls, mapping: Mapping) -> Mapping:
+        return mapping if isinstance(mapping, _Opened) else _Opened(cls.of([mapping]), 0)
+
+    def __getitem__(self, i: int):
+        if self._values is None:
+            import pickle
+
+            self._values = pickle.loads(self.data)
+        return self._values[i]
+
+    def __reduce__(self):
+        return _Packed, (self.data,)
+
+
+class _Opened(Mapping):
+    """The mapping ``packed[index]``, read-only, unpickled on first use."""
+
+    def __init__(self, packed: _Packed, index: int):
+        self._packed, self._index = packed, index
+
+    def __getitem__(self, key):
+        return self._packed[self._index][key]
+
+    def __iter__(self):
+        return iter(self._packed[self._index])
+
+    def __len__(self) -> int:
+        return len(self._packed[self._index])
+
+    def __repr__(self) -> str:
+        return repr(self._packed[self._index])
+
+    def __reduce__(self):
+        return _Opened, (self._packed, self._index)
+
+
+def _grade_file(path: Path, keys: KeySet, *, lang: str, variants, reviews, fmt: str | None) -> _Graded:
+    """Read, grade, review and render one file (``fmt`` None: no reports). A file's reports do not
+    depend on the other files (duplicates and report names are settled afterwards)."""
+    row = grade_row(path, keys, lang=lang, variants=variants)
+    if row.result is None:
+        return _Graded(row, frozenset(), {})
+    result, items, used = rv.apply(row.result, row.answers, reviews, lang=lang)
+    before = row.result if used else None
+    row = replace(row, result=result, reviews=items)
+    reports = {}
+    if fmt is not None:
+        reports[".md"] = render_result(result, "md", lang, row.notes)
+        reports[".json"] = render_result(result, "json", lang, row.notes)
+        if fmt in ("gradescope", "html"):
+            suffix = ".results.json" if fmt == "gradescope" else ".html"
+            reports[suffix] = render_result(result, fmt, lang, row.notes)
+    return _Graded(row, frozenset(used), reports, before)
+
+
+def _keep_here(graded: _Graded) -> bool:
+    """A row holding an exception (a bug in hwcheck) is graded again in the parent process, so that
+    ``--debug`` shows its traceback."""
+    return graded.row.exception is not None
 
 
 def render_result(result: GradeResult, fmt: str, lang: str = "en", notes: Iterable[Note] = ()) -> str:
@@ -496,7 +609,7 @@ def write_folder(folder: Path, documents: Mapping[str, str]) -> tuple[list[Path]
     """Write ``documents`` (name -> text) into ``folder`` and remove what an earlier run wrote there and
     this one did not. The manifest always covers every file hwcheck wrote, even if the run is killed
     midway: it is first widened to old + new, and narrowed to new once the stale files are gone."""
-    from hwcheck.api import write_atomic
+    from hwcheck.files import write_atomic
 
     try:
         folder.mkdir(parents=True, exist_ok=True)

@@ -31,7 +31,7 @@ from typing import Any, Callable, Mapping
 
 import sympy as sp
 
-from hwcheck import kinds
+from hwcheck import kinds, solving
 from hwcheck.grade import compare as cmp
 from hwcheck.grade.values import Arr, Map, Num, Seq, Sym, Value, free_names, from_key, leaves
 from hwcheck.model import Candidates, PartSpec, Problem, Solution
@@ -176,10 +176,8 @@ class KeySet:
         return len(self.problems)
 
     def _build(self, problem: Problem) -> ProblemKey:
-        from hwcheck import api
-
         self.solve_calls += 1
-        solution = api.solve(problem)
+        solution = solving.solve(problem)
         kind = kinds.get(problem.kind)
         text_grader = getattr(kind.module, "grade_text", None)
         values = {p.name: from_key(solution.answers[p.name]) for p in problem.parts} if text_grader is None else {}

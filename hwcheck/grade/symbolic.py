@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import atexit
 import multiprocessing
+import os
 import threading
 import time
 
@@ -150,3 +151,14 @@ def pool() -> WorkerPool:
         _POOL = WorkerPool(size=1)
         atexit.register(_POOL.close)
     return _POOL
+
+
+def _forget_pool() -> None:
+    """In a forked child (``hwcheck.parallel``'s workers): the parent's workers are the parent's;
+    two processes writing to one worker's pipe would mix up their answers."""
+    global _POOL
+    _POOL = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)

@@ -35,14 +35,14 @@ True
 
 from __future__ import annotations
 
+import sys
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any, Mapping
-
-import sympy as sp
 
 from hwcheck.errors import Invalid, ParseError
 from hwcheck.model import Part, Solution, Step
-from hwcheck.schema import ListOf, Number, Record, Schema, Text, found
+from hwcheck.schema import ListOf, PlainNumber, Record, Schema, Text, found
 from hwcheck.textnorm import contains, match_form, normalize
 
 TITLE = "Conceptual question (free text)"
@@ -70,7 +70,7 @@ GIVEN = {
     "rubric": ListOf(doc="list of {id, points, any: [phrases...]}; an item is matched if any phrase occurs",
                      item=Record(fields={
                          "id": Phrase(doc="short name of the item"),
-                         "points": Number(doc="points of the item", default=1, positive=True),
+                         "points": PlainNumber(doc="points of the item", default=1, positive=True),
                          "any": ListOf(doc="phrases, any language", item=Phrase()),
                      })),
     "model_answer": Text(doc="a model answer in prose, shown to students (it must cover every rubric item)",
@@ -134,13 +134,31 @@ def solve(given) -> Solution:
 def instructor_data(given) -> dict:
     """The arguments of the template's ``instructor()`` (KEY.md only): the rubric and reading limit."""
     items = [{"id": item["id"], "points": item["points"], "phrases": list(item["any"])} for item in given.rubric]
-    total = sum((sp.sympify(item["points"]) for item in given.rubric), sp.Integer(0))
+    total = sum((_number(item["points"]) for item in given.rubric), Fraction(0))
     return {"rubric": {"items": items, "total": total, "limit": MAX_TEXT}}
 
 
+def _number(value):
+    """Points as a Fraction (a SymPy number only when a spec wrote an irrational one)."""
+    if isinstance(value, (int, Fraction)) and not isinstance(value, bool):
+        return Fraction(value)
+    import sympy as sp
+
+    return sp.sympify(value)
+
+
 def _plain(value) -> int | float:
+    if isinstance(value, Fraction):
+        return value.numerator if value.denominator == 1 else float(value)
+    import sympy as sp
+
     value = sp.sympify(value)
     return int(value) if value.is_Integer else float(value)
+
+
+def _is_sympy_number(value) -> bool:
+    sympy = sys.modules.get("sympy")  # not loaded: no value is a SymPy number
+    return sympy is not None and isinstance(value, sympy.Number)
 
 
 def grade_text(given: Mapping[str, Any], text: Any, *, limit: int = MAX_TEXT) -> dict:
@@ -166,7 +184,7 @@ def grade_text(given: Mapping[str, Any], text: Any, *, limit: int = MAX_TEXT) ->
     """
     if text is None:
         text = ""
-    elif isinstance(text, (int, float, sp.Number)) and not isinstance(text, bool):
+    elif (isinstance(text, (int, float)) or _is_sympy_number(text)) and not isinstance(text, bool):
         text = str(text)
     elif not isinstance(text, str):
         raise ParseError(f"expected the answer as free text, found a {type(text).__name__}")
@@ -174,9 +192,9 @@ def grade_text(given: Mapping[str, Any], text: Any, *, limit: int = MAX_TEXT) ->
     truncated = length > limit
     body = match_form(text[:limit])
     matched, missed, evidence = [], [], {}
-    points = total = sp.Integer(0)
+    points = total = Fraction(0)
     for item in given["rubric"]:
-        item_points = sp.sympify(item.get("points", 1) if isinstance(item, Mapping) else item["points"])
+        item_points = _number(item.get("points", 1) if isinstance(item, Mapping) else item["points"])
         total += item_points
         hit = next((p for p in item["any"] if contains(body, match_form(p))), None)
         if hit is None:

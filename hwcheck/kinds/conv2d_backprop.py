@@ -32,7 +32,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from hwcheck.errors import Invalid
 from hwcheck.exact import ExactArray, combine, plus_scalar, total
 from hwcheck.model import Part, Solution, Step
-from hwcheck.schema import ExactMatrix, Given, Int, Number
+from hwcheck.schema import ExactMatrix, Given, Int, PlainNumber
 
 TITLE = "Backpropagation through a 2-D convolution"
 
@@ -42,7 +42,7 @@ GIVEN = {
     "dL_dY": ExactMatrix(doc="upstream gradient, the shape of Y (needed for gradients)", default=None),
     "stride": Int(doc="stride", default=1, min=1),
     "padding": Int(doc="zero padding on every side", default=0, min=0),
-    "bias": Number(doc="bias added to every output", default=0),
+    "bias": PlainNumber(doc="bias added to every output", default=0),
 }
 
 PARTS = {

@@ -70,7 +70,7 @@ def check(given, parts) -> None:
 
 
 def _objective(given) -> optim.Objective:
-    return optim.Objective(given.f, list(given.start))
+    return optim.objective(given.f, tuple(given.start))
 
 
 def _run(given, learning_rate, sign=1):
@@ -165,9 +165,9 @@ def _comparison(given, objective, trace, f_values, behaviour) -> list[dict]:
 
 def figures(given, solution):
     """The path on f (contours in 2-D, the graph in 1-D) and f against the step number."""
-    from hwcheck import figures as fig
+    from hwcheck.kinds._trace import trace_figures
 
-    return fig.trace_figures(given.f, list(given.start), _runs_for_figures(given, solution))
+    return trace_figures(given.f, list(given.start), _runs_for_figures(given, solution))
 
 
 def _runs_for_figures(given, solution) -> list[dict]:

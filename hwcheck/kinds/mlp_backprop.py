@@ -118,14 +118,18 @@ def solve(given, *, use_derivative: bool = True) -> Solution:
     L = len(layers)
 
     # forward: z_l = W_l a_{l-1} + b_l, a_l = f_l(z_l)
-    a, zs = [nn.entries(given.x)], []
+    a, zs, detail = [nn.entries(given.x)], [], None
     for layer in layers:
         z = nn.matvec(layer.W, a[-1], layer.b)
         zs.append(z)
-        a.append(nn.softmax(z) if layer.activation == "softmax" else nn.activate_all(layer.activation, z))
+        if layer.activation == "softmax":  # the last layer (check); the loss reuses its detail
+            detail = nn.softmax_detail(z)
+            a.append(detail.probabilities)
+        else:
+            a.append(nn.activate_all(layer.activation, z))
     o = a[-1]
     if given.loss == "cross_entropy":
-        loss = nn.cross_entropy_logits(zs[-1], t)  # stable form of −Σ t log softmax(z)
+        loss = nn.cross_entropy_logits(zs[-1], t, detail)  # stable form of −Σ t log softmax(z)
     else:
         loss = nn.half_sse(o, t) if given.loss == "half_sse" else nn.mse(o, t)
 

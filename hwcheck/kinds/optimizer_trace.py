@@ -42,6 +42,7 @@ import sympy as sp
 from hwcheck import limits
 from hwcheck import optim
 from hwcheck.errors import Invalid
+from hwcheck.interval import is_zero
 from hwcheck.model import Part, Solution, Step
 from hwcheck.schema import Bool, Choice, Expression, Int, ListOf, MapOf, Number, Record, Text, Vector
 
@@ -129,7 +130,7 @@ def _check_unit(values, prefix) -> None:
 
 
 def _objective(given):
-    return optim.Objective(given.f, list(given.start)) if given.f is not None else None
+    return optim.objective(given.f, tuple(given.start)) if given.f is not None else None
 
 
 def _trace(given, optimizer=None, objective=None, **override) -> optim.Trace:
@@ -259,7 +260,7 @@ def _equivalence(given, trace, objective) -> dict:
 def _close(a, b) -> bool:
     if isinstance(a, sp.Float) or isinstance(b, sp.Float):
         return abs(float(sp.N(a - b, 30))) <= 1e-30 * max(1.0, abs(float(a)))
-    return sp.simplify(a - b) == 0 if not (a.is_Rational and b.is_Rational) else a == b
+    return is_zero(a - b) if not (a.is_Rational and b.is_Rational) else a == b
 
 
 def _comparison(given, objective, trace, f_values, behaviour) -> list[dict]:
@@ -287,9 +288,9 @@ def _comparison(given, objective, trace, f_values, behaviour) -> list[dict]:
 
 def figures(given, solution):
     """The path (2-D, on f's contours when f is given), f against the step, and runs side by side."""
-    from hwcheck import figures as fig
+    from hwcheck.kinds._trace import trace_figures
 
-    return fig.trace_figures(given.f, list(given.start), _figure_runs(given, solution))
+    return trace_figures(given.f, list(given.start), _figure_runs(given, solution))
 
 
 def _figure_runs(given, solution) -> list[dict]:

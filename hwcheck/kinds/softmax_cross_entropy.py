@@ -83,7 +83,7 @@ def solve(given) -> Solution:
     index = given.target if isinstance(given.target, int) else None
     d = nn.softmax_detail(z)
     p = d.probabilities
-    loss = nn.cross_entropy_logits(z, y)
+    loss = nn.cross_entropy_logits(z, y, d)
     grad = [nn.settle(pk - yk) for pk, yk in zip(p, y)]  # dL/dz = softmax(z) − y
     # the terms y_k (z_k − m) of the stable loss that are not zero
     terms = [(k, yk, sk) for k, (yk, sk) in enumerate(zip(y, d.shifted)) if yk != 0 and sk != 0]
