@@ -229,3 +229,27 @@ def test_a_key_expression_is_shown_as_sympy_prints_it():
     for expr in (x**2 / 3, sp.exp(-x) / (1 + sp.exp(-x)) ** 2, 2 * x * sp.cos(x**2)):
         written, expected = shown_pair(Sym(x, "x"), from_key(expr))
         assert written == "x" and expected == sp.sstr(expr).replace("**", "^")
+
+
+def test_a_part_right_by_carried_forward_says_so_whatever_was_graded_before(keys):
+    """A part right only from the student's own earlier values is worded as such, also after a
+    plainly right part (and a plainly right part is never worded as carried)."""
+    from hwcheck.grade.grader import grade_part
+
+    key = keys["gd-1d-learning-rates"]
+    iterates = [0, 0.6, 1.0, 1.4, 1.7, 2.0, 2.2, 2.37, 2.5]  # wrong from [2] on
+    f_values = [(x - 3) ** 2 for x in iterates]  # right at the student's own iterates
+    answers = {"iterates": [[x] for x in iterates], "f_values": f_values}
+    final = key.parts["final"].value.items[0].value
+    texts = []
+    for order in (("final", "f_values"), ("f_values", "final")):
+        report._PLAIN.clear()
+        report._TEXTS.clear()
+        graded = {name: grade_part(key, name, [final] if name == "final" else f_values, answers=answers)
+                  for name in order}
+        assert graded["final"].verdict == graded["f_values"].verdict == "correct"
+        assert graded["f_values"].carried_forward and not graded["final"].carried_forward
+        assert "carried forward" in graded["f_values"].feedback
+        assert graded["final"].feedback == "Correct.\n"
+        texts.append((graded["final"].feedback, graded["f_values"].feedback))
+    assert texts[0] == texts[1]
