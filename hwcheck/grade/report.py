@@ -111,7 +111,7 @@ def part_feedback(view: dict, lang: str = "en") -> str:
     """The feedback text of one part (Markdown)."""
     comparison = view.get("comparison")
     plain = view.get("verdict") in ("correct", "missing") and not view.get("diagnosis") and \
-        (comparison is None or not comparison.notes)
+        not view.get("carried") and (comparison is None or not comparison.notes)
     key = (lang, view.get("verdict"), view.get("reveal"))
     if plain and key in _PLAIN:
         return _PLAIN[key]
