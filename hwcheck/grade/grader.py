@@ -265,7 +265,8 @@ def feedback(key: ProblemKey, part: PartKey, raw: Any, outcome: Outcome, *, lang
     view = {
         "name": part.name, "label": key.label(part.name, lang), "verdict": outcome.verdict,
         "score": score, "max_score": tidy(points),
-        "comparison": outcome.comparison, "unreadable": outcome.unreadable,
+        "comparison": None if outcome.comparison is None else outcome.comparison.counts(),
+        "unreadable": outcome.unreadable,
         "diagnosis": outcome.diagnosis, "diagnosis_text": diagnosis_text, "diagnosis_part": outcome.diagnosis_part,
         "text_report": outcome.text_report, "answer": _shown(raw),
         "carried": outcome.carried, "first_wrong": outcome.first_wrong, "counted": outcome.counted,
