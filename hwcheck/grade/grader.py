@@ -273,8 +273,9 @@ def feedback(key: ProblemKey, part: PartKey, raw: Any, outcome: Outcome, *, lang
         "right": outcome.right, "reveal": level, "sigfigs": part.spec.sigfigs or DEFAULT_SIGFIGS,
     }
     prefixes = key.given_entries.get(part.name, ())
-    details = tuple(d for d in (outcome.comparison.details if outcome.comparison else ())
-                    if d[0] not in outcome.carried and not is_given_entry(d[0], prefixes))
+    details = tuple(d for d in outcome.comparison.details
+                    if d[0] not in outcome.carried and not is_given_entry(d[0], prefixes)) \
+        if outcome.comparison is not None and outcome.comparison.raw_details else ()
     view["details"] = details
     view["n_listed"] = len(details)
     view["n_wrong"] = max(len(details), (outcome.comparison.n_wrong if outcome.comparison else 0)
