@@ -87,6 +87,11 @@ class Comparison:
     def fraction(self) -> float:
         return self.right / self.total if self.total else 0.0
 
+    def counts(self) -> "Comparison":
+        """The counts and notes alone, without the entries (what a part's wording uses: a graded
+        part keeps this, not every value the student wrote)."""
+        return Comparison(self.total, self.right, self.undecided, self.wrong, self.n_wrong, self.notes)
+
     @property
     def all_right(self) -> bool:
         return self.total > 0 and self.right == self.total

@@ -254,6 +254,7 @@ def feedback(key: ProblemKey, part: PartKey, raw: Any, outcome: Outcome, *, lang
     from hwcheck.grade import report
 
     points = part.points
+    max_score = tidy(points)
     score = 0 if outcome.verdict in ("invalid", "missing") else tidy(points * outcome.fraction)
     diagnosis_text = None
     if outcome.diagnosis:
@@ -264,22 +265,24 @@ def feedback(key: ProblemKey, part: PartKey, raw: Any, outcome: Outcome, *, lang
     steps = tuple(key.steps_for(part.name, lang)) if wrong and key.text_grader is None and level == "steps" else ()
     view = {
         "name": part.name, "label": key.label(part.name, lang), "verdict": outcome.verdict,
-        "score": score, "max_score": tidy(points),
-        "comparison": outcome.comparison, "unreadable": outcome.unreadable,
+        "score": score, "max_score": max_score,
+        "comparison": None if outcome.comparison is None else outcome.comparison.counts(),
+        "unreadable": outcome.unreadable,
         "diagnosis": outcome.diagnosis, "diagnosis_text": diagnosis_text, "diagnosis_part": outcome.diagnosis_part,
         "text_report": outcome.text_report, "answer": _shown(raw),
         "carried": outcome.carried, "first_wrong": outcome.first_wrong, "counted": outcome.counted,
         "right": outcome.right, "reveal": level, "sigfigs": part.spec.sigfigs or DEFAULT_SIGFIGS,
     }
     prefixes = key.given_entries.get(part.name, ())
-    details = tuple(d for d in (outcome.comparison.details if outcome.comparison else ())
-                    if d[0] not in outcome.carried and not is_given_entry(d[0], prefixes))
+    details = tuple(d for d in outcome.comparison.details
+                    if d[0] not in outcome.carried and not is_given_entry(d[0], prefixes)) \
+        if outcome.comparison is not None and outcome.comparison.raw_details else ()
     view["details"] = details
     view["n_listed"] = len(details)
     view["n_wrong"] = max(len(details), (outcome.comparison.n_wrong if outcome.comparison else 0)
-                          - len(outcome.carried) - _given_wrong(key, part, outcome))
+                          - len(outcome.carried) - (_given_wrong(key, part, outcome) if prefixes else 0))
     text = report.part_feedback(view, lang)
-    return PartGrade(part.name, outcome.verdict, score, tidy(points), text, outcome.diagnosis, diagnosis_text,
+    return PartGrade(part.name, outcome.verdict, score, max_score, text, outcome.diagnosis, diagnosis_text,
                      tuple(outcome.carried), steps, view)
 
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, Callable, Mapping
 
 import sympy as sp
@@ -85,19 +86,25 @@ class ProblemKey:
         return self._memo[("module", lang)]
 
     def mistakes(self, lang: str = "en") -> Mapping[str, str]:
-        """The kind template's ``mistakes`` dict ({} when it has none)."""
-        try:
-            found = getattr(self.template_module(lang), "mistakes", None)
-        except Exception:  # noqa: BLE001 - a template bug must not stop grading
-            log.exception("template of %s", self.problem.kind)
-            return {}
-        return dict(found) if isinstance(found, Mapping) else {}
+        """The kind template's ``mistakes`` dict ({} when it has none), read once per language."""
+        if ("mistakes", lang) not in self._memo:
+            try:
+                found = getattr(self.template_module(lang), "mistakes", None)
+            except Exception:  # noqa: BLE001 - a template bug must not stop grading
+                log.exception("template of %s", self.problem.kind)
+                found = None
+            self._memo[("mistakes", lang)] = MappingProxyType(dict(found) if isinstance(found, Mapping) else {})
+        return self._memo[("mistakes", lang)]
 
     def label(self, part: str, lang: str = "en") -> str:
-        try:
-            return str(getattr(self.template_module(lang), "labels", {}).get(part, part))
-        except Exception:  # noqa: BLE001
-            return part
+        """The part's label in the kind template (its name when it has none), found once."""
+        memo = ("label", part, lang)
+        if memo not in self._memo:
+            try:
+                self._memo[memo] = str(getattr(self.template_module(lang), "labels", {}).get(part, part))
+            except Exception:  # noqa: BLE001
+                return part
+        return self._memo[memo]
 
     def readings(self) -> dict:
         """The texts of this problem's answers read so far in this batch: text -> value (or why it
