@@ -41,6 +41,28 @@ def write_atomic(path: str | Path, text: str | bytes) -> None:
         raise
 
 
+def place(staged: str | Path, path: str | Path, new_mode: int | None = None) -> None:
+    """Move the finished file ``staged`` (in ``path``'s folder) to ``path`` in one step, with the mode
+    ``write_atomic`` would give it (``new_mode``: that of a new file, when the caller knows it). A
+    path that exists and is not a regular file gets the bytes written into it, as in ``write_atomic``."""
+    import stat
+
+    staged, path = Path(staged), Path(path)
+    try:
+        found = os.stat(path)
+    except FileNotFoundError:
+        mode = new_mode if new_mode is not None else 0o666 & ~current_umask()
+    else:
+        if not stat.S_ISREG(found.st_mode):
+            with open(path, "wb") as f:
+                f.write(staged.read_bytes())
+            staged.unlink()
+            return
+        mode = stat.S_IMODE(found.st_mode)
+    os.chmod(staged, mode)
+    os.replace(staged, path)
+
+
 def file_mode(path: Path) -> int:
     """The permission bits ``open(path, "w")`` would leave: those of the existing file, or
     0666 less the process's umask."""

@@ -367,3 +367,70 @@ def test_variants_jobs_2_writes_the_bytes_of_jobs_1(tmp_path, monkeypatch):
     assert _files(tmp_path / "v1") == _files(tmp_path / "v2")
     assert (tmp_path / "v2" / "variants.csv").read_text().splitlines()[1:] == [
         "s1,Ali,s1", "s2,Sara,s2", "s3,Reza,s3", "zed,Zed,zed"]
+
+
+# -- reports written where they are graded, moved into place at the end -------------------------
+
+def _grade_into(tmp_path, out: Path, jobs: int, **kwargs):
+    from hwcheck import api
+
+    problems, files = _class(tmp_path) if not (tmp_path / "problems").exists() else (
+        tmp_path / "problems", sorted(str(p) for p in (tmp_path / "subs").glob("*.json")))
+    return api.grade_files(files, problems=problems, out=out, jobs=jobs, **kwargs)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+@pytest.mark.parametrize("existing", [False, True])
+def test_a_grading_run_stopped_midway_leaves_the_folder_as_it_was(tmp_path, jobs, existing):
+    out = tmp_path / "out"
+    if existing:
+        _grade_into(tmp_path, out, 1)
+        (out / "mine.txt").write_text("mine")
+    before = _files(out) if existing else None
+    seen = []
+
+    def stop(path, result):
+        seen.append(path)
+        if len(seen) == 5:
+            raise KeyboardInterrupt  # Ctrl-C midway: the reports of 5 files are written by now
+
+    with pytest.raises(KeyboardInterrupt):
+        _grade_into(tmp_path, out, jobs, on_progress=stop)
+    if existing:
+        assert _files(out) == before  # no new report, no staging folder left behind
+        assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == [".hwcheck-manifest.json"]
+    else:
+        assert not out.exists()  # the folder this run created is gone with it
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_reports_get_the_mode_open_gives(tmp_path, jobs):
+    import stat
+
+    old = os.umask(0o027)
+    try:
+        out = tmp_path / "out"
+        _grade_into(tmp_path, out, jobs)
+        modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in out.iterdir()}
+        assert set(modes.values()) == {0o640}, modes
+        (out / "s-0001.md").chmod(0o600)  # a mode the instructor chose survives a re-run
+        _grade_into(tmp_path, out, jobs)
+        assert stat.S_IMODE((out / "s-0001.md").stat().st_mode) == 0o600
+        assert not [p for p in out.iterdir() if "staging" in p.name]
+    finally:
+        os.umask(old)
+
+
+def test_a_report_that_cannot_be_written_in_a_worker_is_one_clear_error(tmp_path, monkeypatch):
+    real = Path.write_bytes
+
+    def full(self, data):
+        if self.suffix == ".json" and self.parent.name.startswith(".hwcheck-staging-"):
+            raise OSError(28, "No space left on device", str(self))
+        return real(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", full)
+    with pytest.raises(SpecError, match="No space left on device") as caught:
+        _grade_into(tmp_path, tmp_path / "out", 2)
+    assert "a folder hwcheck can write to" in str(caught.value)
+    assert not (tmp_path / "out").exists()

@@ -16,7 +16,10 @@
   after the first gets ``~2``, ``~3`` ... (``~`` never occurs in a student id).
 - **The output folder** (``--out DIR``) holds exactly this run's files: ``.hwcheck-manifest.json``
   lists what hwcheck wrote there, and the next run removes what it listed and did not write
-  again. Files hwcheck did not write are never touched. Every file is written atomically.
+  again. Files hwcheck did not write are never touched. Every file is written atomically: a
+  file's reports are written as soon as it is graded (by the worker that graded it, with
+  ``--jobs``) into a hidden staging folder inside the output folder, and moved into place, each
+  in one rename, once the class files are made. A run that stops midway leaves the folder as it was.
 - **Exit status** (``Batch.exit_status``; the CLI exits with it): ``EXIT_OK`` every file graded
   cleanly; ``EXIT_WARNINGS`` graded, but some file had a warning, could not be read, or shares its
   student id. ``EXIT_USAGE`` (a bad option, problem set, assignment or review file: nothing graded)
@@ -33,16 +36,17 @@ import logging
 import re
 import unicodedata
 from collections import Counter, defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from hwcheck.errors import HwcheckError, SpecError
 from hwcheck.grade import options, report
 from hwcheck.grade import review as rv
-from hwcheck.grade.grader import GradeResult, grade_submission, tidy
+from hwcheck.grade.grader import GradeResult, PartGrade, grade_submission, tidy
 from hwcheck.grade.keys import KeySet
 from hwcheck.grade.submission import Submission, SubmissionError, read_submission
 
@@ -405,39 +409,76 @@ def grade_many(paths: Iterable[str | Path], keys: KeySet, *, out: str | Path | N
     for _ in keys:
         pass  # every problem solved now: an author's error stops the run before any file is graded
 
-    def one(path: Path) -> _Graded:
-        return _grade_file(path, keys, lang=lang, variants=variants, reviews=reviews,
-                           fmt=fmt if folder is not None else None)
-
     paths = list(map(Path, paths))
-    rows: list[Row] = []
-    reports: list[Mapping[str, str]] = []
-    used: set = set()
-    for path, graded in zip(paths, parallel.ordered_map(one, paths, jobs=jobs, redo=_keep_here)):
-        rows.append(graded.row)
-        reports.append(graded.reports)
-        used |= graded.used
-        if on_progress is not None:
-            on_progress(path, graded.row.result if graded.before_review is None else graded.before_review)
-    rows = _with_stems(mark_duplicates(rows))
-    unused = tuple(entry for key, entry in reviews.items() if key not in used and entry.score is not None)
-    if folder is None:
-        return Batch(tuple(rows), (), keys, (), unused)
+    with _staging(folder) as stage:
+        def one(item: tuple[int, Path]) -> _Graded:
+            i, path = item
+            return _grade_file(path, keys, lang=lang, variants=variants, reviews=reviews,
+                               fmt=fmt if folder is not None else None, stage=stage, tag=str(i))
 
-    documents: dict[str, str] = {}
-    for row, texts in zip(rows, reports):
-        for suffix, text in texts.items():
-            documents[f"{row.stem}{suffix}"] = text
-    documents["grades.csv"] = grades_csv(rows, keys.ids(), lang, total_points(keys))
-    documents["review.csv"] = rv.review_csv(item for row in rows for item in row.reviews)
-    batch = Batch(tuple(rows), (), keys, (), unused)
-    documents["summary.md"] = summary(batch, lang)
-    if fmt == "html":
-        from hwcheck import html
+        rows: list[Row] = []
+        reports: list[Mapping[str, Path]] = []
+        used: set = set()
+        graded_files = parallel.ordered_map(one, enumerate(paths), jobs=jobs, redo=_keep_here)
+        for path, graded in zip(paths, graded_files):
+            rows.append(graded.row)
+            reports.append(graded.reports)
+            used |= graded.used
+            if on_progress is not None:
+                on_progress(path, graded.row.result if graded.before_review is None else graded.before_review)
+        rows = _with_stems(mark_duplicates(rows))
+        unused = tuple(entry for key, entry in reviews.items() if key not in used and entry.score is not None)
+        if folder is None:
+            return Batch(tuple(rows), (), keys, (), unused)
 
-        documents["summary.html"] = html.page(documents["summary.md"], lang)
-    written, removed = write_folder(folder, documents)
+        staged: dict[str, Path] = {}
+        for row, files in zip(rows, reports):
+            for suffix, file in files.items():
+                staged[f"{row.stem}{suffix}"] = file
+        documents = {"grades.csv": grades_csv(rows, keys.ids(), lang, total_points(keys)),
+                     "review.csv": rv.review_csv(item for row in rows for item in row.reviews)}
+        batch = Batch(tuple(rows), (), keys, (), unused)
+        documents["summary.md"] = summary(batch, lang)
+        if fmt == "html":
+            from hwcheck import html
+
+            documents["summary.html"] = html.page(documents["summary.md"], lang)
+        written, removed = write_folder(folder, documents, staged)
     return replace(batch, written=tuple(written), removed=tuple(removed))
+
+
+@contextmanager
+def _staging(folder: Path | None) -> Iterator[Path | None]:
+    """A hidden folder inside ``folder`` where the reports are written as each file is graded (by
+    the worker that graded it); ``write_folder`` moves them into place at the end, each in one
+    rename. It is removed whatever happens, and so is ``folder`` if this run created it and it is
+    left empty."""
+    if folder is None:
+        yield None
+        return
+    import shutil
+    import tempfile
+
+    created = not folder.exists()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        stage = Path(tempfile.mkdtemp(prefix=".hwcheck-staging-", dir=folder))
+    except OSError as exc:
+        raise _folder_error(folder, exc) from None
+    try:
+        yield stage
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+        if created:
+            try:
+                folder.rmdir()  # only if empty: the run failed before it wrote anything
+            except OSError:
+                pass
+
+
+def _folder_error(folder: Path, exc: OSError) -> SpecError:
+    where = getattr(exc, "filename", None) or folder
+    return SpecError(str(where), "", "a folder hwcheck can write to", exc.strerror or str(exc) or type(exc).__name__)
 
 
 @dataclass(frozen=True)
@@ -446,30 +487,67 @@ class _Graded:
 
     row: Row  # graded, the TA's reviews applied
     used: frozenset  # the keys of the reviews it used
-    reports: Mapping[str, str]  # suffix -> text: ``.md``, ``.json`` and the format's own
+    reports: Mapping[str, Path]  # suffix -> the staged file: ``.md``, ``.json`` and the format's own
     before_review: GradeResult | None = None  # the result before a TA's score changed it (for on_progress)
 
-    def __reduce__(self):  # sent by a worker: what the parent rarely reads travels packed (``_Packed``)
-        row = replace(self.row, answers=_Packed.mapping(self.row.answers), result=_packed(self.row.result))
-        return _Graded, (row, self.used, self.reports, _packed(self.before_review))
+    def __reduce__(self):  # sent by a worker: one string of bytes, what the parent rarely reads packed
+        return _unpack_graded, (_pack_graded(self),)
 
 
-def _packed(result: GradeResult | None) -> GradeResult | None:
-    """``result`` with its parts' views packed together (they share the key's values)."""
-    if result is None:
-        return None
-    views = [part.view for problem in result.problems for part in problem.parts]
-    if all(view is None or isinstance(view, _Opened) for view in views):
-        return result
-    packed = _Packed.of(views)
-    index = iter(range(len(views)))
+def _pack_graded(graded: _Graded) -> bytes:
+    """``graded`` pickled, with the submission's answers and the parts' views (they share the key's
+    values) packed apart in one ``_Packed``, which the parent unpickles only if it reads them."""
+    import io
+    import pickle
 
-    def pack(part):
-        i = next(index)
-        return part if part.view is None else replace(part, view=_Opened(packed, i))
+    results = [r for r in (graded.row.result, graded.before_review) if r is not None]
+    parts = {id(part): part for result in results for problem in result.problems for part in problem.parts
+             if part.view is not None and not isinstance(part.view, _Opened)}
+    answers = graded.row.answers
+    packed = None if isinstance(answers, _Opened) and not parts else _Packed.of(
+        [answers, *(part.view for part in parts.values())])
+    buffer = io.BytesIO()
+    pickler = _pickler_class()(buffer, pickle.HIGHEST_PROTOCOL)
+    pickler.row, pickler.packed = graded.row, packed
+    pickler.index = {key: i for i, key in enumerate(parts, start=1)}
+    pickler.dump((graded.row, graded.used, graded.reports, graded.before_review))
+    return buffer.getvalue()
 
-    return replace(result, problems=tuple(replace(problem, parts=tuple(map(pack, problem.parts)))
-                                          for problem in result.problems))
+
+def _unpack_graded(data: bytes) -> _Graded:
+    import pickle
+
+    return _Graded(*pickle.loads(data))
+
+
+@lru_cache(maxsize=None)
+def _pickler_class():
+    from multiprocessing.reduction import ForkingPickler
+
+    class Pickler(ForkingPickler):
+        """Pickles the row with its answers, and each part with its view, as ``_Opened`` entries of
+        ``packed`` (no copy of the row or of the parts is made)."""
+
+        row: Row
+        packed: _Packed | None
+        index: dict[int, int]
+
+        def reducer_override(self, obj):
+            if self.packed is not None:
+                if obj is self.row:
+                    return _rebuilt, (Row, {**vars(obj), "answers": _Opened(self.packed, 0)})
+                if type(obj) is PartGrade and id(obj) in self.index:
+                    return _rebuilt, (PartGrade, {**vars(obj), "view": _Opened(self.packed, self.index[id(obj)])})
+            return NotImplemented
+
+    return Pickler
+
+
+def _rebuilt(cls, state: dict):
+    """An instance of the (frozen) dataclass ``cls`` with the fields ``state``."""
+    obj = object.__new__(cls)
+    obj.__dict__.update(state)
+    return obj
 
 
 class _Packed:
@@ -487,10 +565,6 @@ class _Packed:
         from multiprocessing.reduction import ForkingPickler
 
         return cls(bytes(ForkingPickler.dumps(values)))
-
-    @classmethod
-    def mapping(cls, mapping: Mapping) -> Mapping:
-        return mapping if isinstance(mapping, _Opened) else _Opened(cls.of([mapping]), 0)
 
     def __getitem__(self, i: int):
         if self._values is None:
@@ -525,9 +599,11 @@ class _Opened(Mapping):
         return _Opened, (self._packed, self._index)
 
 
-def _grade_file(path: Path, keys: KeySet, *, lang: str, variants, reviews, fmt: str | None) -> _Graded:
+def _grade_file(path: Path, keys: KeySet, *, lang: str, variants, reviews, fmt: str | None,
+                stage: Path | None = None, tag: str = "") -> _Graded:
     """Read, grade, review and render one file (``fmt`` None: no reports). A file's reports do not
-    depend on the other files (duplicates and report names are settled afterwards)."""
+    depend on the other files (duplicates and report names are settled afterwards): they are written
+    into ``stage`` as ``<tag><suffix>``, and the ``_Graded`` names those files."""
     row = grade_row(path, keys, lang=lang, variants=variants)
     if row.result is None:
         return _Graded(row, frozenset(), {})
@@ -535,12 +611,20 @@ def _grade_file(path: Path, keys: KeySet, *, lang: str, variants, reviews, fmt: 
     before = row.result if used else None
     row = replace(row, result=result, reviews=items)
     reports = {}
-    if fmt is not None:
-        reports[".md"] = render_result(result, "md", lang, row.notes)
-        reports[".json"] = render_result(result, "json", lang, row.notes)
-        if fmt in ("gradescope", "html"):
-            suffix = ".results.json" if fmt == "gradescope" else ".html"
-            reports[suffix] = render_result(result, fmt, lang, row.notes)
+    if fmt is not None and stage is not None:
+        texts = {".md": render_result(result, "md", lang, row.notes), ".json": render_result(result, "json", lang, row.notes)}
+        if fmt == "gradescope":
+            texts[".results.json"] = render_result(result, fmt, lang, row.notes)
+        elif fmt == "html":  # the Markdown report as one page (what render_result(..., "html") gives)
+            from hwcheck import html
+
+            texts[".html"] = html.page(texts[".md"], lang)
+        for suffix, text in texts.items():
+            reports[suffix] = stage / f"{tag}{suffix}"
+            try:
+                reports[suffix].write_bytes(text.encode("utf-8"))
+            except OSError as exc:
+                raise _folder_error(stage.parent, exc) from None
     return _Graded(row, frozenset(used), reports, before)
 
 
@@ -605,32 +689,37 @@ def _manifest(folder: Path) -> list[str]:
             and n not in (".", "..", MANIFEST) and "\0" not in n]
 
 
-def write_folder(folder: Path, documents: Mapping[str, str]) -> tuple[list[Path], list[Path]]:
-    """Write ``documents`` (name -> text) into ``folder`` and remove what an earlier run wrote there and
-    this one did not. The manifest always covers every file hwcheck wrote, even if the run is killed
-    midway: it is first widened to old + new, and narrowed to new once the stale files are gone."""
-    from hwcheck.files import write_atomic
+def write_folder(folder: Path, documents: Mapping[str, str],
+                 staged: Mapping[str, Path] | None = None) -> tuple[list[Path], list[Path]]:
+    """Write ``documents`` (name -> text) into ``folder``, move the finished files ``staged`` (name ->
+    a file already written inside ``folder``) into place, and remove what an earlier run wrote there
+    and this one did not. The manifest always covers every file hwcheck wrote, even if the run is
+    killed midway: it is first widened to old + new, and narrowed to new once the stale files are gone."""
+    from hwcheck.files import current_umask, place, write_atomic
 
+    staged = dict(staged or {})
     try:
         folder.mkdir(parents=True, exist_ok=True)
         earlier = _manifest(folder)
-        names = sorted(documents)
+        names = sorted({*documents, *staged})
         _write_manifest(folder, sorted(set(earlier) | set(names)), write_atomic)
         written = []
-        for name in sorted(documents, key=lambda n: (n in CLASS_FILES, n)):
-            write_atomic(folder / name, documents[name])
+        new_mode = 0o666 & ~current_umask()
+        for name in sorted(names, key=lambda n: (n in CLASS_FILES, n)):
+            if name in staged:
+                place(staged[name], folder / name, new_mode)
+            else:
+                write_atomic(folder / name, documents[name])
             written.append(folder / name)
         removed = []
         for name in earlier:
             target = folder / name
-            if name not in documents and target.is_file() and not target.is_symlink():
+            if name not in names and target.is_file() and not target.is_symlink():
                 target.unlink()
                 removed.append(target)
         _write_manifest(folder, names, write_atomic)
     except OSError as exc:
-        where = getattr(exc, "filename", None) or folder
-        raise SpecError(str(where), "", "a folder hwcheck can write to",
-                        exc.strerror or str(exc) or type(exc).__name__) from None
+        raise _folder_error(folder, exc) from None
     return written, removed
 
 
