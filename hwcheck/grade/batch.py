@@ -410,7 +410,7 @@ def grade_many(paths: Iterable[str | Path], keys: KeySet, *, out: str | Path | N
         pass  # every problem solved now: an author's error stops the run before any file is graded
 
     paths = list(map(Path, paths))
-    with _staging(folder) as stage:
+    with _staging(folder) as stage, parallel.settled():
         def one(item: tuple[int, Path]) -> _Graded:
             i, path = item
             return _grade_file(path, keys, lang=lang, variants=variants, reviews=reviews,
@@ -533,11 +533,12 @@ def _pickler_class():
         index: dict[int, int]
 
         def reducer_override(self, obj):
-            if self.packed is not None:
-                if obj is self.row:
-                    return _rebuilt, (Row, {**vars(obj), "answers": _Opened(self.packed, 0)})
-                if type(obj) is PartGrade and id(obj) in self.index:
-                    return _rebuilt, (PartGrade, {**vars(obj), "view": _Opened(self.packed, self.index[id(obj)])})
+            if type(obj) is PartGrade:
+                i = self.index.get(id(obj))
+                if i is not None:
+                    return _rebuilt, (PartGrade, {**vars(obj), "view": _Opened(self.packed, i)})
+            elif obj is self.row and self.packed is not None:
+                return _rebuilt, (Row, {**vars(obj), "answers": _Opened(self.packed, 0)})
             return NotImplemented
 
     return Pickler
@@ -582,6 +583,9 @@ class _Opened(Mapping):
 
     def __init__(self, packed: _Packed, index: int):
         self._packed, self._index = packed, index
+
+    def __reduce__(self):
+        return _Opened, (self._packed, self._index)
 
     def __getitem__(self, key):
         return self._packed[self._index][key]
@@ -767,9 +771,11 @@ def summary(batch: Batch, lang: str = "en") -> str:
     for result in counted:
         for problem in result.problems:
             for part in problem.parts:
-                row = parts.setdefault((problem.id, part.name), {
-                    "problem": problem.id, "part": part.name, "max_score": part.max_score, "sum": 0.0,
-                    "verdicts": Counter(), "n": 0})
+                row = parts.get((problem.id, part.name))
+                if row is None:
+                    row = parts[problem.id, part.name] = {
+                        "problem": problem.id, "part": part.name, "max_score": part.max_score, "sum": 0.0,
+                        "verdicts": Counter(), "n": 0}
                 row["sum"] += part.score
                 row["n"] += 1
                 row["verdicts"][part.verdict] += 1
