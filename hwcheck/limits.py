@@ -130,23 +130,46 @@ def budget(seconds: float | None):
 def _signal_budget(seconds: float):
     global _previous_handler
     frame = _Frame(seconds)
-    if not _frames and signal.getsignal(signal.SIGPROF) is not _on_alarm:
-        _previous_handler = signal.signal(signal.SIGPROF, _on_alarm)
-    _frames.append(frame)
-    _arm()
     try:
+        if not _frames and signal.getsignal(signal.SIGPROF) is not _on_alarm:
+            _previous_handler = signal.signal(signal.SIGPROF, _on_alarm)
+        _frames.append(frame)
+        _arm()
         yield
     except _Alarm as alarm:
         if alarm.token is not frame.token:
             raise
         raise Expired(seconds) from None
     finally:
-        _frames.remove(frame)
-        _arm()
-        if not _frames and callable(_previous_handler):  # someone else's handler (a profiler): give it back
-            signal.signal(signal.SIGPROF, _previous_handler)
-            _previous_handler = None
-        # otherwise ours stays installed (harmless with no budget open), which saves two calls per part
+        _close(frame)
+
+
+def _close(frame: _Frame) -> None:
+    """Take ``frame`` off the open budgets and re-arm the timer for the others. An alarm for it that
+    arrives meanwhile (its deadline passing just as the block ends) is dropped and the step done
+    again: a frame left behind would alarm every later budget of the process."""
+    global _previous_handler
+    while True:
+        try:
+            if frame in _frames:
+                _frames.remove(frame)
+            _arm()
+            if not _frames and callable(_previous_handler):  # someone else's handler (a profiler): give it back
+                signal.signal(signal.SIGPROF, _previous_handler)
+                _previous_handler = None
+            # otherwise ours stays installed (harmless with no budget open), which saves two calls per part
+            return
+        except _Alarm:
+            continue
+
+
+def _forget_budgets() -> None:
+    """In a forked child: the parent's budgets are the parent's (its timer is not inherited)."""
+    _frames.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_budgets)
 
 
 @contextmanager

@@ -29,12 +29,16 @@ def grade_one(tmp_path: Path, problem_file: str, answers: dict) -> dict:
 
 @pytest.fixture(autouse=True)
 def _no_budget_left_armed():
-    """After each test, no CPU-time alarm of hwcheck.limits may stay armed (a test that ends inside
-    a budget, e.g. through an exception hypothesis catches, must not alarm the next one)."""
+    """After each test, no budget of hwcheck.limits may be left open and no CPU-time alarm armed: a
+    budget that outlived its block would alarm every later one (a test that ends inside a budget,
+    e.g. through an exception hypothesis catches, must not alarm the next one)."""
     yield
     import signal
 
     from hwcheck import limits
 
-    if hasattr(signal, "setitimer") and not limits._frames:
+    stale = list(limits._frames)
+    limits._frames.clear()
+    if hasattr(signal, "setitimer"):
         signal.setitimer(signal.ITIMER_PROF, 0)
+    assert not stale, f"{len(stale)} time budget(s) outlived their block"

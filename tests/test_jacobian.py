@@ -193,6 +193,20 @@ def test_a_near_softmax_is_not_taken_for_one():
     assert "softmax" not in md.split("## Solution")[1]
 
 
+@pytest.mark.parametrize("f, at, shown", [
+    ("3*x2 - exp(2)", "{x1: '-3/2', x2: 1, x3: 0}", r"= 3 - e^{2} - \left(3 - e^{2}\right) = 0$"),
+    ("x1**2 - 5", "{x1: 1, x2: 0, x3: 0}", r"= -3.9799 - \left(-4\right) = 0.0201"),
+    ("x1**2", "{x1: 2, x2: 0, x3: 0}", r"= 1.0201 - 4 = -2.9799"),
+])
+def test_the_exact_change_brackets_a_value_subtracted(f, at, shown):
+    """Found by test_random_jacobians_read_well: f(x + dx) - f(x) printed as 3 - e^2 - 3 - e^2 = 0."""
+    p = api.load_problem_text(f"kind: jacobian\ngiven: {{f: '{f}', vars: [x1, x2, x3], at: {at}, nudge: {{x1: '1.01'}}}}\n"
+                              "parts: [jacobian, gradient, value, change]")
+    md, key = rendered(p)
+    assert shown in md and text_problems(md, key) == []
+    assert shown.split(" = ")[1] in api.render_solution(p, lang="fa")  # the Persian text brackets it too
+
+
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(exprs, min_size=1, max_size=3), st.lists(st.integers(-12, 12), min_size=3, max_size=3))
 def test_random_jacobians_read_well(fs, ks):

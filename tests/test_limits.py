@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 
@@ -92,6 +93,46 @@ def test_an_exception_the_work_swallows_comes_again():
                     if count > 1:
                         raise
     assert count == 2
+
+
+@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="no SIGPROF timer here: budgets use a thread")
+def test_an_alarm_as_the_block_ends_leaves_no_budget_behind(monkeypatch):
+    """The deadline passes just as the block ends: the alarm arrives while the budget is being
+    taken off. The budget is still taken off, so no later budget is alarmed by it."""
+
+    class AlarmOnce(list):
+        fired = False
+
+        def remove(self, item):
+            if not AlarmOnce.fired:  # what the signal handler raises between two bytecodes
+                AlarmOnce.fired = True
+                alarm = limits._Alarm()
+                alarm.token = item.token
+                raise alarm
+            super().remove(item)
+
+    monkeypatch.setattr(limits, "_frames", AlarmOnce())
+    with limits.budget(5):
+        pass
+    assert AlarmOnce.fired and list(limits._frames) == []
+    assert signal.getitimer(signal.ITIMER_PROF) == (0.0, 0.0)
+    with limits.budget(5):  # a later budget is not alarmed by a stale one
+        assert sum(range(100_000)) == 4999950000
+
+
+@pytest.mark.skipif(not hasattr(signal, "setitimer") or not hasattr(os, "fork"), reason="no fork or no SIGPROF timer")
+def test_a_forked_child_starts_with_no_budget():
+    read_end, write_end = os.pipe()
+    with limits.budget(5):
+        child = os.fork()
+        if child == 0:
+            os.write(write_end, str(len(limits._frames)).encode())
+            os._exit(0)
+        os.waitpid(child, 0)
+        assert len(limits._frames) == 1
+    assert os.read(read_end, 10) == b"0"
+    os.close(read_end)
+    os.close(write_end)
 
 
 @given(st.text(max_size=300))
