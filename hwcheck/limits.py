@@ -40,7 +40,7 @@ import signal
 import sys
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 # -- problem specs (hwcheck validate / solve / key) ------------------------------------
 SOLVE_SECONDS = 20.0  # default time budget for checking and solving one spec (--timeout)
@@ -76,16 +76,7 @@ class _Alarm(BaseException):
     token: object = None
 
 
-class _Frame:
-    __slots__ = ("deadline", "token", "seconds")
-
-    def __init__(self, seconds: float):
-        self.seconds = seconds
-        self.deadline = time.process_time() + seconds
-        self.token = object()
-
-
-_frames: list[_Frame] = []  # budgets open in the main thread, outermost first
+_frames: list["_SignalBudget"] = []  # budgets open in the main thread, outermost first
 _previous_handler = None
 REFIRE = 0.05  # seconds between repeated alarms once a deadline has passed
 
@@ -95,6 +86,8 @@ def _signals_usable() -> bool:
 
 
 def _on_alarm(signum, frame):
+    if _closing(frame):  # a budget is being taken off right now: raising there would leave it open
+        return  # the timer fires again in REFIRE s (or was just re-armed for the budgets left)
     now = time.process_time()
     for f in _frames:  # the outermost expired budget wins: its block is the one that must end
         if f.deadline <= now + 0.001:
@@ -102,6 +95,15 @@ def _on_alarm(signum, frame):
             alarm.token = f.token
             raise alarm
     _arm()  # fired early (a timer reset by other code): wait for the real deadline
+
+
+def _closing(frame) -> bool:
+    """Whether the interrupted code is a budget's own exit."""
+    while frame is not None:
+        if frame.f_code in _EXIT_CODES:
+            return True
+        frame = frame.f_back
+    return False
 
 
 def _arm() -> None:
@@ -112,55 +114,52 @@ def _arm() -> None:
     signal.setitimer(signal.ITIMER_PROF, max(remaining, 0.0005), REFIRE)
 
 
-@contextmanager
 def budget(seconds: float | None):
     """Interrupt the block after ``seconds`` and raise ``Expired`` (no limit: None, 0 or inf)."""
     if seconds is None or seconds <= 0 or math.isinf(seconds):
-        yield
-        return
+        return nullcontext()
     if _signals_usable():
-        with _signal_budget(seconds):
-            yield
-    else:
-        with _thread_budget(seconds):
-            yield
+        return _SignalBudget(seconds)
+    return _thread_budget(seconds)
 
 
-@contextmanager
-def _signal_budget(seconds: float):
-    global _previous_handler
-    frame = _Frame(seconds)
-    try:
+class _SignalBudget:
+    """A budget kept by the process's ``SIGPROF`` timer. A class rather than a generator, so that
+    its exit is one method the alarm handler recognises (``_closing``): an alarm that arrives as the
+    block ends never stops the budget from being taken off, which would leave it alarming every
+    later budget of the process."""
+
+    __slots__ = ("deadline", "token", "seconds")
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.deadline = 0.0
+        self.token = object()
+
+    def __enter__(self) -> "_SignalBudget":
+        global _previous_handler
+        self.deadline = time.process_time() + self.seconds
         if not _frames and signal.getsignal(signal.SIGPROF) is not _on_alarm:
             _previous_handler = signal.signal(signal.SIGPROF, _on_alarm)
-        _frames.append(frame)
+        _frames.append(self)
         _arm()
-        yield
-    except _Alarm as alarm:
-        if alarm.token is not frame.token:
-            raise
-        raise Expired(seconds) from None
-    finally:
-        _close(frame)
+        return self
+
+    def __exit__(self, kind, exc, traceback) -> bool:
+        global _previous_handler
+        if self in _frames:
+            _frames.remove(self)
+        _arm()
+        if not _frames and callable(_previous_handler):  # someone else's handler (a profiler): give it back
+            signal.signal(signal.SIGPROF, _previous_handler)
+            _previous_handler = None
+        # otherwise ours stays installed (harmless with no budget open), which saves two calls per part
+        if isinstance(exc, _Alarm) and exc.token is self.token:
+            raise Expired(self.seconds) from None
+        return False
 
 
-def _close(frame: _Frame) -> None:
-    """Take ``frame`` off the open budgets and re-arm the timer for the others. An alarm for it that
-    arrives meanwhile (its deadline passing just as the block ends) is dropped and the step done
-    again: a frame left behind would alarm every later budget of the process."""
-    global _previous_handler
-    while True:
-        try:
-            if frame in _frames:
-                _frames.remove(frame)
-            _arm()
-            if not _frames and callable(_previous_handler):  # someone else's handler (a profiler): give it back
-                signal.signal(signal.SIGPROF, _previous_handler)
-                _previous_handler = None
-            # otherwise ours stays installed (harmless with no budget open), which saves two calls per part
-            return
-        except _Alarm:
-            continue
+_EXIT_CODES = frozenset({_SignalBudget.__exit__.__code__, _arm.__code__})
 
 
 def _forget_budgets() -> None:
