@@ -434,3 +434,30 @@ def test_a_report_that_cannot_be_written_in_a_worker_is_one_clear_error(tmp_path
         _grade_into(tmp_path, tmp_path / "out", 2)
     assert "a folder hwcheck can write to" in str(caught.value)
     assert not (tmp_path / "out").exists()
+
+
+def test_worked_steps_travel_by_name_and_come_back_equal(tmp_path):
+    """A wrong part's worked steps are its key's own: a worker sends their names, not their text."""
+    import pickle
+
+    from multiprocessing.reduction import ForkingPickler
+
+    from hwcheck.grade import batch
+    from hwcheck.grade import review as rv
+
+    problems, files = _class(tmp_path)
+    keys = batch.load_keys(problems)
+    graded = [batch._grade_file(Path(f), keys, lang="en", variants=None, reviews=rv.merge(), fmt=None)
+              for f in files]
+    graded = next(g for g in graded if g.row.result is not None
+                  and any(p.steps for pr in g.row.result.problems for p in pr.parts))
+    steps = [p.steps for pr in graded.row.result.problems for p in pr.parts]
+    batch._SHARED_KEYS[id(keys)] = (keys, "en")
+    try:
+        refs = batch._steps_refs([graded.row.result])
+        assert len(refs) == sum(1 for s in steps if s)
+        back = pickle.loads(ForkingPickler.dumps(graded))
+        assert [p.steps for pr in back.row.result.problems for p in pr.parts] == steps
+    finally:
+        batch._SHARED_KEYS.pop(id(keys), None)
+    assert batch._steps_refs([graded.row.result]) == {}  # outside a batch the steps travel whole

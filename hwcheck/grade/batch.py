@@ -419,13 +419,17 @@ def grade_many(paths: Iterable[str | Path], keys: KeySet, *, out: str | Path | N
         rows: list[Row] = []
         reports: list[Mapping[str, Path]] = []
         used: set = set()
-        graded_files = parallel.ordered_map(one, enumerate(paths), jobs=jobs, redo=_keep_here)
-        for path, graded in zip(paths, graded_files):
-            rows.append(graded.row)
-            reports.append(graded.reports)
-            used |= graded.used
-            if on_progress is not None:
-                on_progress(path, graded.row.result if graded.before_review is None else graded.before_review)
+        _SHARED_KEYS[id(keys)] = (keys, lang)  # workers name a part's worked steps (``_KeyStepsRef``)
+        try:
+            graded_files = parallel.ordered_map(one, enumerate(paths), jobs=jobs, redo=_keep_here)
+            for path, graded in zip(paths, graded_files):
+                rows.append(graded.row)
+                reports.append(graded.reports)
+                used |= graded.used
+                if on_progress is not None:
+                    on_progress(path, graded.row.result if graded.before_review is None else graded.before_review)
+        finally:
+            _SHARED_KEYS.pop(id(keys), None)
         rows = _with_stems(mark_duplicates(rows))
         unused = tuple(entry for key, entry in reviews.items() if key not in used and entry.score is not None)
         if folder is None:
@@ -500,6 +504,7 @@ def _pack_graded(graded: _Graded) -> bytes:
     import io
     import pickle
 
+    pickler_class = _pickler_class()
     results = [r for r in (graded.row.result, graded.before_review) if r is not None]
     parts = {id(part): part for result in results for problem in result.problems for part in problem.parts
              if part.view is not None and not isinstance(part.view, _Opened)}
@@ -507,9 +512,10 @@ def _pack_graded(graded: _Graded) -> bytes:
     packed = None if isinstance(answers, _Opened) and not parts else _Packed.of(
         [answers, *(part.view for part in parts.values())])
     buffer = io.BytesIO()
-    pickler = _pickler_class()(buffer, pickle.HIGHEST_PROTOCOL)
+    pickler = pickler_class(buffer, pickle.HIGHEST_PROTOCOL)
     pickler.row, pickler.packed = graded.row, packed
     pickler.index = {key: i for i, key in enumerate(parts, start=1)}
+    pickler.steps = _steps_refs(results)
     pickler.dump((graded.row, graded.used, graded.reports, graded.before_review))
     return buffer.getvalue()
 
@@ -522,7 +528,12 @@ def _unpack_graded(data: bytes) -> _Graded:
 
 @lru_cache(maxsize=None)
 def _pickler_class():
+    from types import MappingProxyType
     from multiprocessing.reduction import ForkingPickler
+
+    from hwcheck.parallel import _mapping_proxy
+
+    ForkingPickler.register(MappingProxyType, _mapping_proxy)  # a submission's frozen answers
 
     class Pickler(ForkingPickler):
         """Pickles the row with its answers, and each part with its view, as ``_Opened`` entries of
@@ -535,13 +546,55 @@ def _pickler_class():
         def reducer_override(self, obj):
             if type(obj) is PartGrade:
                 i = self.index.get(id(obj))
-                if i is not None:
-                    return _rebuilt, (PartGrade, {**vars(obj), "view": _Opened(self.packed, i)})
+                steps = self.steps.get(id(obj))
+                if i is not None or steps is not None:
+                    state = dict(vars(obj))
+                    if i is not None:
+                        state["view"] = _Opened(self.packed, i)
+                    if steps is not None:
+                        state["steps"] = steps
+                    return _rebuilt, (PartGrade, state)
             elif obj is self.row and self.packed is not None:
                 return _rebuilt, (Row, {**vars(obj), "answers": _Opened(self.packed, 0)})
             return NotImplemented
 
     return Pickler
+
+
+_SHARED_KEYS: dict[int, tuple[KeySet, str]] = {}  # the key sets being graded, and their language, by id
+
+
+class _KeyStepsRef:
+    """A part's worked steps, sent by name: they are its key's own (``ProblemKey.steps_for``), which
+    the parent process has too (the workers were forked from it), so only the names travel."""
+
+    def __init__(self, keys_id: int, problem: str, part: str):
+        self.args = (keys_id, problem, part)
+
+    def __reduce__(self):
+        return _key_steps, self.args
+
+
+def _key_steps(keys_id: int, problem: str, part: str) -> tuple:
+    keys, lang = _SHARED_KEYS[keys_id]
+    return tuple(keys[problem].steps_for(part, lang))
+
+
+def _steps_refs(results) -> dict[int, _KeyStepsRef]:
+    """id(part) -> a reference to its steps, for the parts whose steps are the key's very objects."""
+    refs: dict[int, _KeyStepsRef] = {}
+    for keys_id, (keys, lang) in _SHARED_KEYS.items():
+        for result in results:
+            for problem in result.problems:
+                if keys.get(problem.id) is None:
+                    continue
+                key = keys[problem.id]
+                for part in problem.parts:
+                    if part.steps and part.name in key.parts:
+                        own = key.steps_for(part.name, lang)
+                        if len(own) == len(part.steps) and all(a is b for a, b in zip(own, part.steps)):
+                            refs[id(part)] = _KeyStepsRef(keys_id, problem.id, part.name)
+    return refs
 
 
 def _rebuilt(cls, state: dict):
