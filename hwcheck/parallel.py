@@ -115,12 +115,17 @@ def _chunks(n: int, workers: int) -> list[range]:
     return out
 
 
-def _pooled(fn, items: Sequence, workers: int, context, redo) -> Iterator:
+def pickler():
+    """The pickler results travel with (``multiprocessing``'s), knowing read-only mappings: frozen
+    results hold them (a submission's answers), and they travel as themselves."""
     from multiprocessing.reduction import ForkingPickler
 
-    # frozen results hold read-only mappings (a submission's answers): they travel as themselves
     ForkingPickler.register(MappingProxyType, _mapping_proxy)
+    return ForkingPickler
 
+
+def _pooled(fn, items: Sequence, workers: int, context, redo) -> Iterator:
+    pickler()
     with settled():  # the workers inherit the parent's objects frozen: their pages stay shared
         yield from _pooled_map(fn, items, workers, context, redo)
 
@@ -143,9 +148,9 @@ def _pooled_map(fn, items: Sequence, workers: int, context, redo) -> Iterator:
             for i, outcome in zip(chunk, outcomes):
                 yield _settle(outcome, fn, items[i])
     finally:
-        if not all(future.done() for _, future in futures):  # an error, or the caller stopped early
-            for process in list((getattr(pool, "_processes", None) or {}).values()):
-                process.terminate()  # no worker goes on computing what nobody will read
+        # an error, or the caller stopped early: the chunks not started are dropped, and the ones
+        # running are let finish (a worker ended while it sends its result would leave half a
+        # message in the pipe, and the pool would wait for the rest of it for ever)
         pool.shutdown(wait=True, cancel_futures=True)
 
 
@@ -223,4 +228,4 @@ def _settle(outcome, fn, item):
     return fn(item)  # _AGAIN
 
 
-__all__ = ["ordered_map", "default_jobs", "check_jobs", "settled"]
+__all__ = ["ordered_map", "default_jobs", "check_jobs", "settled", "pickler"]

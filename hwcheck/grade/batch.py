@@ -420,8 +420,8 @@ def grade_many(paths: Iterable[str | Path], keys: KeySet, *, out: str | Path | N
         reports: list[Mapping[str, Path]] = []
         used: set = set()
         _SHARED_KEYS[id(keys)] = (keys, lang)  # workers name a part's worked steps (``_KeyStepsRef``)
+        graded_files = parallel.ordered_map(one, enumerate(paths), jobs=jobs, redo=_keep_here)
         try:
-            graded_files = parallel.ordered_map(one, enumerate(paths), jobs=jobs, redo=_keep_here)
             for path, graded in zip(paths, graded_files):
                 rows.append(graded.row)
                 reports.append(graded.reports)
@@ -429,6 +429,7 @@ def grade_many(paths: Iterable[str | Path], keys: KeySet, *, out: str | Path | N
                 if on_progress is not None:
                     on_progress(path, graded.row.result if graded.before_review is None else graded.before_review)
         finally:
+            graded_files.close()  # on an error, the workers stop before their staging folder goes
             _SHARED_KEYS.pop(id(keys), None)
         rows = _with_stems(mark_duplicates(rows))
         unused = tuple(entry for key, entry in reviews.items() if key not in used and entry.score is not None)
@@ -528,14 +529,9 @@ def _unpack_graded(data: bytes) -> _Graded:
 
 @lru_cache(maxsize=None)
 def _pickler_class():
-    from types import MappingProxyType
-    from multiprocessing.reduction import ForkingPickler
+    from hwcheck import parallel
 
-    from hwcheck.parallel import _mapping_proxy
-
-    ForkingPickler.register(MappingProxyType, _mapping_proxy)  # a submission's frozen answers
-
-    class Pickler(ForkingPickler):
+    class Pickler(parallel.pickler()):
         """Pickles the row with its answers, and each part with its view, as ``_Opened`` entries of
         ``packed`` (no copy of the row or of the parts is made)."""
 
@@ -616,9 +612,9 @@ class _Packed:
 
     @classmethod
     def of(cls, values: list) -> "_Packed":
-        from multiprocessing.reduction import ForkingPickler
+        from hwcheck import parallel
 
-        return cls(bytes(ForkingPickler.dumps(values)))
+        return cls(bytes(parallel.pickler().dumps(values)))
 
     def __getitem__(self, i: int):
         if self._values is None:
