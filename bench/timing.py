@@ -1,4 +1,4 @@
-"""Side-by-side timing helpers for the bench scripts (median of repeated runs)."""
+"""Side-by-side timing helpers for the bench scripts (repeated runs, interleaved with their baselines)."""
 
 from __future__ import annotations
 
@@ -39,11 +39,14 @@ def interleaved(commands: dict[str, list[str]], repeat: int = 7) -> dict[str, fl
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
-def paired(commands: dict[str, list[str]], baseline: list[str], repeat: int = 5) -> dict[str, tuple[float, float]]:
-    """For each command, (median time, median time of the baseline run just before it).
+def paired(commands: dict[str, list[str]], baseline: list[str], repeat: int = 5) -> dict[str, dict[str, float]]:
+    """For each command, its times and those of the baseline run just before each of its runs:
+    ``{"min", "median", "baseline_min", "baseline_median"}`` in seconds.
 
-    Pairing each run with its own baseline keeps the ratio honest when the
-    machine's load changes during a long benchmark.
+    Pairing each run with its own baseline keeps the ratio honest when the machine's load changes
+    during a long benchmark. The fastest of N runs is the figure to compare, as the ``timeit`` docs
+    advise: a slower run measures other processes' interference, not the program, and on a shared VM
+    that interference alone moves a median by a tenth. Medians are kept for reading beside it.
     """
     samples = {name: ([], []) for name in commands}
     for _ in range(repeat):
@@ -52,7 +55,8 @@ def paired(commands: dict[str, list[str]], baseline: list[str], repeat: int = 5)
                 start = time.perf_counter()
                 subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                 samples[name][bucket].append(time.perf_counter() - start)
-    return {name: (statistics.median(t), statistics.median(b)) for name, (t, b) in samples.items()}
+    return {name: {"min": min(t), "median": statistics.median(t), "baseline_min": min(b),
+                   "baseline_median": statistics.median(b)} for name, (t, b) in samples.items()}
 
 
 def report(label: str, seconds: float, baseline_label: str, baseline: float, goal: float) -> bool:

@@ -295,7 +295,7 @@ def dec(value: Any, digits: int = SIG) -> str:
         return str(int(v))
     if not _is_number(v):
         return _latex_rounded(v, digits)
-    if v.is_real is False or (not v.is_Rational and not v.is_Float and sp.im(sp.N(v, 30)) != 0):
+    if v.is_real is False or (v.is_real is None and sp.im(sp.N(v, 30)) != 0):  # real unless it may not be
         re_, im_ = (sp.re(v), sp.im(v))
         return sp.latex(sp.Float(str(_to_decimal(sp.sympify(re_), digits)), digits)
                         + sp.I * sp.Float(str(_to_decimal(sp.sympify(im_), digits)), digits), full_prec=False)
