@@ -200,6 +200,11 @@ def is_short(value: Any) -> bool:
     v = _scalar(value)
     if isinstance(v, str) or not isinstance(v, sp.Expr):
         return True
+    return _expr_short(v)
+
+
+@lru_cache(maxsize=4096, typed=True)  # asked of one value by num, approx and dec, in each step that shows it
+def _expr_short(v) -> bool:
     if v.is_Integer:
         return abs(int(v)) < BIG_INTEGER
     if v.is_Rational:
