@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import sympy as sp
 import torch
-from hypothesis import given, settings, strategies as st
+from hypothesis import assume, given, settings, strategies as st
 
 from hwcheck import api
 from hwcheck.errors import SpecError
@@ -150,7 +150,7 @@ def test_undefined_gradient_on_the_path_is_one_clear_error():
 import re  # noqa: E402
 
 from hwcheck import optim, render  # noqa: E402
-from hwcheck.expr import parse_expr  # noqa: E402
+from hwcheck.expr import parse_expr, symbol  # noqa: E402
 
 from conftest import PROBLEMS  # noqa: E402
 
@@ -230,6 +230,26 @@ def test_quartic_run_reaches_a_local_minimum_and_says_where_the_global_one_is():
     cp = optim.critical_points(optim.Objective(parse_expr("x**4 - 3*x**2 + x"), ["x"]))
     roots = np.roots([4, 0, -6, 1]).real
     assert sorted(float(p["x"]) for p in cp["points"]) == pytest.approx(sorted(roots), abs=1e-12)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.integers(-9, 9), min_size=3, max_size=5), st.integers(1, 5), st.integers(1, 3))
+def test_critical_points_have_the_digits_sympy_bisects_to(coeffs, lead, scale):
+    """Each irrational critical point and its value, found by a bracketing method inside the root's
+    isolating interval, have the 50 digits that SymPy's own exact bisection (``N``) gives."""
+    x = symbol("x")
+    degree = len(coeffs)
+    f = lead * x**degree + sum(sp.Rational(c, scale) * x**k for k, c in enumerate(coeffs))
+    cp = optim.critical_points(optim.Objective(f, ["x"]))
+    assume(cp is not None)
+    roots = sp.Poly(f, x).diff(x).real_roots()
+    assert [p["exact"] for p in cp["points"]] == list(dict.fromkeys(roots))
+    for p in cp["points"]:
+        root = p["exact"]
+        if root.is_Rational:
+            continue
+        assert p["x"] == sp.Float(sp.N(root, 55), 50)
+        assert p["value"] == sp.Float(sp.N(f.subs(x, root), 55), 50)
 
 
 def test_unbounded_polynomial_has_no_global_minimum():
