@@ -40,13 +40,14 @@ def interleaved(commands: dict[str, list[str]], repeat: int = 7) -> dict[str, fl
 
 
 def paired(commands: dict[str, list[str]], baseline: list[str], repeat: int = 5) -> dict[str, dict[str, float]]:
-    """For each command, its times and those of the baseline run just before each of its runs:
-    ``{"min", "median", "baseline_min", "baseline_median"}`` in seconds.
+    """For each command: ``{"ratio", "fastest_ratio", "median", "baseline_median"}``, from ``repeat``
+    runs, each just after a run of the baseline.
 
-    Pairing each run with its own baseline keeps the ratio honest when the machine's load changes
-    during a long benchmark. The fastest of N runs is the figure to compare, as the ``timeit`` docs
-    advise: a slower run measures other processes' interference, not the program, and on a shared VM
-    that interference alone moves a median by a tenth. Medians are kept for reading beside it.
+    ``ratio`` is the median of the runs' own ratios (each run over the baseline run beside it): a pair
+    shares the machine's load of its moment, so load that comes and goes during a long benchmark
+    cancels in each ratio, and the median sets aside the pairs that one burst hit on one side only.
+    ``fastest_ratio`` (the fastest run over the fastest baseline run, as ``timeit`` would compare) is
+    printed beside it; on a quiet machine the two agree.
     """
     samples = {name: ([], []) for name in commands}
     for _ in range(repeat):
@@ -55,8 +56,10 @@ def paired(commands: dict[str, list[str]], baseline: list[str], repeat: int = 5)
                 start = time.perf_counter()
                 subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                 samples[name][bucket].append(time.perf_counter() - start)
-    return {name: {"min": min(t), "median": statistics.median(t), "baseline_min": min(b),
-                   "baseline_median": statistics.median(b)} for name, (t, b) in samples.items()}
+    return {name: {"ratio": statistics.median(t_i / b_i for t_i, b_i in zip(t, b)),
+                   "fastest_ratio": min(t) / min(b),
+                   "median": statistics.median(t), "baseline_median": statistics.median(b)}
+            for name, (t, b) in samples.items()}
 
 
 def report(label: str, seconds: float, baseline_label: str, baseline: float, goal: float) -> bool:
