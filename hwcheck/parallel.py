@@ -48,6 +48,7 @@ GUIDED = 4  # a chunk is 1/(4 x workers) of the items left
 _in_worker = False  # set in each worker: a map inside a task runs serially
 _task: Callable | None = None  # the worker's task (inherited through fork, never pickled)
 _redo: Callable | None = None
+_frozen_here = False  # inside a ``settled`` block that froze the objects (and will hand them back)
 
 
 def default_jobs() -> int:
@@ -72,13 +73,17 @@ def settled() -> Iterator[None]:
     tenth of a batch's grading time, and in a forked worker it would also copy every memory page
     they sit on. Objects made inside the block are collected as usual; on leaving, the frozen ones
     are handed back to the collector (unless they were frozen before: then they stay so)."""
-    if gc.get_freeze_count():
+    global _frozen_here
+    # a block inside one of ours has nothing to do (and gc.get_freeze_count walks every frozen object)
+    if _frozen_here or gc.get_freeze_count():
         yield
         return
     gc.freeze()
+    _frozen_here = True
     try:
         yield
     finally:
+        _frozen_here = False
         gc.unfreeze()
 
 
@@ -127,7 +132,30 @@ def pickler():
 def _pooled(fn, items: Sequence, workers: int, context, redo) -> Iterator:
     pickler()
     with settled():  # the workers inherit the parent's objects frozen: their pages stay shared
-        yield from _pooled_map(fn, items, workers, context, redo)
+        with _collector_paused():
+            yield from _pooled_map(fn, items, workers, context, redo)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """While the workers run, this process mostly unpickles their results (in the pool's thread)
+    and keeps them: the cyclic garbage collector's passes over those results, which pile up until
+    the map ends, cost as much again as the unpickling, on a core the workers need. So the
+    collector is paused meanwhile: what this process drops is still freed by reference counting,
+    and only cycles wait (grading a file here, when a worker died, leaves some 20 cyclic objects).
+    What the map made is frozen when it ends, so that no pass in the caller's remaining work goes
+    over it either; the enclosing ``settled`` hands it back to the collector (a block that did not
+    freeze, as objects were frozen before it, freezes nothing more)."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        if _frozen_here:
+            gc.freeze()
+        gc.enable()
 
 
 def _pooled_map(fn, items: Sequence, workers: int, context, redo) -> Iterator:
@@ -137,8 +165,8 @@ def _pooled_map(fn, items: Sequence, workers: int, context, redo) -> Iterator:
                                initargs=(fn, redo))
     futures = []
     try:
-        chunks = _chunks(len(items), workers)
-        futures = [(chunk, pool.submit(_run_chunk, [items[i] for i in chunk])) for chunk in chunks]
+        for chunk in _chunks(len(items), workers):
+            futures.append((chunk, pool.submit(_run_chunk, [items[i] for i in chunk])))
         for chunk, future in futures:
             try:
                 outcomes = future.result()
@@ -150,8 +178,10 @@ def _pooled_map(fn, items: Sequence, workers: int, context, redo) -> Iterator:
     finally:
         # an error, or the caller stopped early: the chunks not started are dropped, and the ones
         # running are let finish (a worker ended while it sends its result would leave half a
-        # message in the pipe, and the pool would wait for the rest of it for ever)
-        pool.shutdown(wait=True, cancel_futures=True)
+        # message in the pipe, and the pool would wait for the rest of it for ever). When every
+        # result is in, nothing is left to wait for: the idle workers exit while the caller goes on.
+        running = any(not future.done() for _, future in futures)
+        pool.shutdown(wait=running, cancel_futures=True)
 
 
 def _mapping_proxy(proxy):

@@ -110,6 +110,42 @@ def test_redo_names_results_to_make_here():
     assert all((pid == PARENT) == (x % 2 == 0) for x, pid in out)
 
 
+def test_the_collector_is_paused_while_the_workers_run_and_nothing_stays_frozen():
+    """The parent only gathers results meanwhile: the cyclic collector's passes over them are put off."""
+    import gc
+
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    seen = [gc.isenabled() for _ in parallel.ordered_map(abs, range(-10, 10), jobs=2)]
+    assert seen == [False] * 20
+    assert gc.isenabled() and gc.get_freeze_count() == 0  # frozen at the end, handed back by ``settled``
+    results = parallel.ordered_map(abs, range(-10, 10), jobs=2)
+    next(results)
+    results.close()  # stopped early
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    gc.disable()  # the caller's choice is kept
+    try:
+        assert list(parallel.ordered_map(abs, [-1, -2], jobs=2)) == [1, 2] and not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_settled_inside_settled_leaves_the_freeze_to_the_outer_block():
+    import gc
+
+    def frozen(obj) -> bool:  # the collector's generations list every tracked object but the frozen ones
+        return not any(o is obj for o in gc.get_objects())
+
+    marker = [object()]
+    with parallel.settled():
+        assert frozen(marker)
+        with parallel.settled():
+            pass
+        assert frozen(marker)
+        assert list(parallel.ordered_map(abs, [-1, -2, -3], jobs=2)) == [1, 2, 3]
+        assert frozen(marker)
+    assert not frozen(marker) and gc.get_freeze_count() == 0
+
+
 def _spin(seconds: float) -> tuple[str, int]:
     try:
         with limits.budget(seconds):
