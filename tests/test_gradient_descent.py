@@ -310,6 +310,18 @@ def test_notation_roles_are_used():
     assert r"\mathbf{x}" not in md
 
 
+@pytest.mark.parametrize("lang, says, not_said", [
+    ("en", "- $y$ **overshoots at every step** until step $3$", "$y$ reaches its final value"),
+    ("fa", "تا گام $3$ در هر گام از کمینه رد می‌شود", "$y$ در گام $3$ به مقدار نهایی‌اش می‌رسد"),
+])
+def test_a_coordinate_that_overshot_then_stopped_is_said_to_overshoot(lang, says, not_said):
+    """y: 2, −0.2, 0.24, 0.064, 0.064 — three steps across the minimum, then a zero partial derivative
+    (found by the random-runs test: the text said only that y 'reaches its final value')."""
+    p = problem("x**2 + x*y + 3*y**2", {"x": -1, "y": 2}, "0.2", 4)
+    md = api.render_solution(p, api.solve(p), lang=lang)
+    assert says in md and not_said not in md
+
+
 @settings(max_examples=15, deadline=None)
 @given(st.sampled_from(sorted(FAMILIES)), st.integers(1, 3), st.integers(-1, 1), st.integers(1, 3),
        st.integers(-2, 2), st.tuples(st.integers(-2, 2), st.integers(-2, 2)),

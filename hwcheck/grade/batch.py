@@ -648,9 +648,6 @@ class _Opened(Mapping):
     def __repr__(self) -> str:
         return repr(self._packed[self._index])
 
-    def __reduce__(self):
-        return _Opened, (self._packed, self._index)
-
 
 def _grade_file(path: Path, keys: KeySet, *, lang: str, variants, reviews, fmt: str | None,
                 stage: Path | None = None, tag: str = "") -> _Graded:
