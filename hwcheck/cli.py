@@ -96,6 +96,8 @@ def _run(fn, *args, **kwargs):
                    "and please report it)", err=True)
         sys.exit(1)
     finally:
+        if "hwcheck.startup" in sys.modules:
+            sys.modules["hwcheck.startup"].settle()  # the collector back on, whatever happened
         if "hwcheck.limits" in sys.modules:
             sys.modules["hwcheck.limits"]._HardExit.enabled = False  # only for this command
 
@@ -146,6 +148,9 @@ def solve(spec: str, fmt: str, output: str | None, lang: str, no_figures: bool, 
     output file (<id>-<figure>.svg) and the Markdown links them; --format html
     inlines them in the page.
     """
+    from hwcheck import startup
+
+    startup.pause()  # one spec, then the process ends: no collector passes over the modules as they load
     from hwcheck import api
 
     seconds = _seconds(timeout)

@@ -42,3 +42,18 @@ def _no_budget_left_armed():
     if hasattr(signal, "setitimer"):
         signal.setitimer(signal.ITIMER_PROF, 0)
     assert not stale, f"{len(stale)} time budget(s) outlived their block"
+
+
+@pytest.fixture(autouse=True)
+def _collector_as_it_was():
+    """Each test starts with the cyclic collector on and nothing frozen. ``hwcheck solve`` run
+    in-process (CliRunner) freezes this process's objects as the real command freezes its own
+    (``hwcheck.startup``); that is the command's business, not the next test's."""
+    yield
+    import gc
+
+    from hwcheck import startup
+
+    startup.settle()
+    gc.unfreeze()
+    gc.enable()

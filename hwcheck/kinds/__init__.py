@@ -41,6 +41,7 @@ from functools import lru_cache
 from types import ModuleType
 from typing import Any, Callable, Mapping
 
+from hwcheck import startup
 from hwcheck.errors import Invalid, did_you_mean
 
 
@@ -78,6 +79,7 @@ def get(name: str) -> Kind:
         raise Invalid("a registered kind (" + ", ".join(names()) + ")", f"{name!r}",
                       hint=did_you_mean(name, names()) or "run 'hwcheck kinds' to list them")
     module = importlib.import_module(f"{__name__}.{name}")
+    startup.settle()  # the kind's modules (SymPy with them) are in: the collector may resume
     return Kind(
         name=name,
         title=module.TITLE,
