@@ -4,6 +4,7 @@ variants; errors, time limits and dead workers inside worker processes."""
 from __future__ import annotations
 
 import csv
+import gc
 import importlib.util
 import io
 import json
@@ -497,3 +498,17 @@ def test_worked_steps_travel_by_name_and_come_back_equal(tmp_path):
     finally:
         batch._SHARED_KEYS.pop(id(keys), None)
     assert batch._steps_refs([graded.row.result]) == {}  # outside a batch the steps travel whole
+
+
+def test_settled_skips_full_passes_inside_and_restores_the_thresholds():
+    before = gc.get_threshold()
+    with parallel.settled():
+        inside = gc.get_threshold()
+        seen = list(parallel.ordered_map(_threshold_in_worker, range(3), jobs=2))
+    assert inside[:2] == before[:2] and inside[2] >= parallel.FULL_PASS_THRESHOLD
+    assert all(t == inside for t in seen)  # the workers inherit it
+    assert gc.get_threshold() == before
+
+
+def _threshold_in_worker(_):
+    return gc.get_threshold()
