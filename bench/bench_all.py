@@ -1,6 +1,6 @@
 """Every speed figure of the README's table, measured in one run (issue 14), with its goal.
 
-    python bench/bench_all.py            # about 4 minutes on the project's 2-core machine
+    python bench/bench_all.py            # about 5 minutes on the project's 2-core machine
     python bench/bench_all.py --quick    # fewer repeats and a smaller class (a rough look)
 
 1. `hwcheck solve` of a 128x128 input with a 5x5 kernel, --format json, as a whole process, against a
