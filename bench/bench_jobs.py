@@ -6,9 +6,9 @@ The class is ``bench_grade.make_class`` (every shipped problem, a mix of right, 
 and blank answers). The keys are built once, as ``hwcheck grade`` builds them before it forks;
 then ``grade_many`` with reports written (``--out``) runs with ``jobs=1`` and ``jobs=2`` in turn,
 ``R`` times (interleaved, so machine load affects both alike); the figure is the median of the
-repetitions' own ratios (goal: >= 1.6 on a 2-core machine). Then, once each, ``write_keys`` over ``problems/`` and
-``write_variants`` for 4 students over ``problems/`` (``--no-key``, ``--no-variants`` leave them
-out). CPU seconds (this process, and its worker processes) are printed beside the wall time: on a
+repetitions' own ratios (goal: >= 1.6 on a 2-core machine). Then, once each, ``write_keys`` over
+``problems/`` and ``write_variants`` for 4 students over ``problems/`` (``--no-key``,
+``--no-variants`` leave them out). CPU seconds (this process, and its worker processes) are printed beside the wall time: on a
 loaded machine the wall-clock ratio understates what 2 free cores give.
 
 ``measure()`` returns the figures, for one combined bench script.
@@ -27,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
+from timing import pair_ratio  # noqa: E402
 
 GOAL = 1.6
 JOBS = (1, 2)
@@ -55,9 +56,9 @@ def _side_by_side(run, repeat: int) -> dict:
     for jobs, runs in samples.items():
         out[jobs] = {"wall": statistics.median(r[0] for r in runs), "cpu_parent": statistics.median(r[1] for r in runs),
                      "cpu_workers": statistics.median(r[2] for r in runs)}
-    # each repetition's own ratio (its jobs-1 run over the jobs-2 run just after it), then the median:
-    # load that comes and goes cancels within a pair, as in bench_kinds
-    out["ratio"] = statistics.median(one[0] / two[0] for one, two in zip(samples[1], samples[2]))
+    # each repetition's jobs-1 run over the jobs-2 run just after it: load that comes and goes cancels
+    # within a pair, as in bench_kinds
+    out["ratio"] = pair_ratio([r[0] for r in samples[1]], [r[0] for r in samples[2]])
     # what 2 free cores would give: the CPU seconds of jobs 1 over those of jobs 2 shared by 2 cores
     # (an estimate that ignores the serial part at the end; the wall-clock ratio is the measurement)
     out["cpu_ratio"] = (out[1]["cpu_parent"] + out[1]["cpu_workers"]) / (

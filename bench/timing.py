@@ -56,10 +56,16 @@ def paired(commands: dict[str, list[str]], baseline: list[str], repeat: int = 5)
                 start = time.perf_counter()
                 subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                 samples[name][bucket].append(time.perf_counter() - start)
-    return {name: {"ratio": statistics.median(t_i / b_i for t_i, b_i in zip(t, b)),
+    return {name: {"ratio": pair_ratio(t, b),
                    "fastest_ratio": min(t) / min(b),
                    "median": statistics.median(t), "baseline_median": statistics.median(b)}
             for name, (t, b) in samples.items()}
+
+
+def pair_ratio(times: list[float], baselines: list[float]) -> float:
+    """The median of each run's time over its own baseline run's (``times[i]`` ran beside
+    ``baselines[i]``): the figure of a paired benchmark."""
+    return statistics.median(t / b for t, b in zip(times, baselines))
 
 
 def report(label: str, seconds: float, baseline_label: str, baseline: float, goal: float) -> bool:
